@@ -7,7 +7,11 @@ import { type Bus } from './types.ts';
 export const DEFAULT_BUS_URI = 'embedded:.streamforge/bus';
 
 export type BusAddress =
-  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly options: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'kafka';
+      readonly brokers: readonly string[];
+      readonly options: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'embedded'; readonly dir: string; readonly options: Readonly<Record<string, string>> };
 
 const usage =
@@ -23,18 +27,28 @@ export function parseBusUri(uri: string): BusAddress {
       .split(',')
       .map((b) => b.trim())
       .filter((b) => b.length > 0);
-    if (brokers.length === 0) throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `Bus address "${uri}" names no broker`, { hint: usage });
+    if (brokers.length === 0)
+      throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `Bus address "${uri}" names no broker`, {
+        hint: usage,
+      });
     for (const broker of brokers) {
       const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(broker);
       if (!match || Number(match[2]) > 65535) {
-        throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `Broker "${broker}" in bus address "${uri}" is not host:port`, { hint: usage });
+        throw new BusError(
+          BusErrorCodes.INVALID_ARGUMENT,
+          `Broker "${broker}" in bus address "${uri}" is not host:port`,
+          { hint: usage },
+        );
       }
     }
     return { kind: 'kafka', brokers, options };
   }
   if (base.startsWith('embedded:')) {
     const dir = base.slice('embedded:'.length).replace(/^\/\/(?=\/)/, '');
-    if (dir.length === 0) throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `Bus address "${uri}" names no directory`, { hint: usage });
+    if (dir.length === 0)
+      throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `Bus address "${uri}" names no directory`, {
+        hint: usage,
+      });
     return { kind: 'embedded', dir: path.resolve(dir), options };
   }
   throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `Unknown bus address "${uri}"`, { hint: usage });

@@ -63,6 +63,9 @@ export function choosePartition(
 /** Throws unless `n` is an offset or count a backend can represent exactly. */
 export function checkOffset(n: number, what: string): void {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new BusError(BusErrorCodes.INVALID_ARGUMENT, `${what} must be a non-negative integer, got ${String(n)}`);
+    throw new BusError(
+      BusErrorCodes.INVALID_ARGUMENT,
+      `${what} must be a non-negative integer, got ${String(n)}`,
+    );
   }
 }

@@ -109,7 +109,9 @@ export interface Consumer {
    */
   commit(offsets?: readonly TopicPartitionOffset[]): Promise<void>;
   /** The group's committed offset per partition; `null` where nothing is committed. */
-  committed(partitions: readonly TopicPartition[]): Promise<Array<TopicPartition & { offset: number | null }>>;
+  committed(
+    partitions: readonly TopicPartition[],
+  ): Promise<Array<TopicPartition & { offset: number | null }>>;
   /** The offset of the next record `poll` will return for an assigned partition. */
   position(partition: TopicPartition): number;
   seek(partition: TopicPartition, offset: number): void;
@@ -124,7 +126,11 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
-export const CleanupPolicies = { DELETE: 'delete', COMPACT: 'compact', COMPACT_DELETE: 'compact,delete' } as const;
+export const CleanupPolicies = {
+  DELETE: 'delete',
+  COMPACT: 'compact',
+  COMPACT_DELETE: 'compact,delete',
+} as const;
 
 export interface TopicSpec {
   readonly name: string;
@@ -219,7 +225,11 @@ export interface Admin {
    * Moves a group's committed offsets (time travel). The group must have no active
    * members, as with `kafka-consumer-groups --reset-offsets`. Returns the new offsets.
    */
-  resetGroupOffsets(groupId: string, topics: readonly string[], to: ResetTarget): Promise<TopicPartitionOffset[]>;
+  resetGroupOffsets(
+    groupId: string,
+    topics: readonly string[],
+    to: ResetTarget,
+  ): Promise<TopicPartitionOffset[]>;
   deleteGroup(groupId: string): Promise<void>;
   close(): Promise<void>;
 }

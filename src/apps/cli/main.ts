@@ -1,0 +1,37 @@
+// The `streamforge` command line: broker provisioning, topics, produce/consume, groups.
+
+import { Command, CommanderError } from 'commander';
+import { DEFAULT_BUS_URI } from '../../bus/open.ts';
+import { registerConsumeCommand } from './commands/consume.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerGroupCommands } from './commands/groups.ts';
+import { registerKafkaCommands } from './commands/kafka.ts';
+import { registerProduceCommand } from './commands/produce.ts';
+import { registerTopicCommands } from './commands/topics.ts';
+import { reportAndExit } from './errors.ts';
+
+const program = new Command('streamforge')
+  .description(
+    'StreamForge: real-time crypto market data and trading on Apache Kafka or an embedded durable log',
+  )
+  .option(
+    '--bus <uri>',
+    'kafka://host:port[,host:port] for Apache Kafka, embedded:<dir> for the local log (env STREAMFORGE_BUS)',
+    process.env['STREAMFORGE_BUS'] ?? DEFAULT_BUS_URI,
+  )
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerKafkaCommands(program);
+registerTopicCommands(program);
+registerProduceCommand(program);
+registerConsumeCommand(program);
+registerGroupCommands(program);
+registerDemoCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 1 ? 2 : error.exitCode);
+  reportAndExit(error);
+}
