@@ -66,6 +66,7 @@ export class PartitionReader {
         this.#buf = Buffer.alloc(0);
         this.#bufStart = 0;
         this.#pos = 0;
+        this.#frameEnd = 0;
         if (this.#segment.baseOffset > this.#next) this.#next = this.#segment.baseOffset;
         continue;
       }
