@@ -1,0 +1,84 @@
+// `npm test`: starts a real single-node Kafka for the suite, runs every test file, stops Kafka.
+//
+// Kafka tests read the broker address from STREAMFORGE_TEST_KAFKA. With
+// STREAMFORGE_REQUIRE_KAFKA=1 (set by CI) a broker that cannot be started fails the run
+// instead of letting those tests skip. Arguments, if any, are test files to run instead of all.
+
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startKafka, stopKafka } from '../src/ops/kafka/index.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const home = path.join(root, '.streamforge', 'test-kafka');
+const required = process.env['STREAMFORGE_REQUIRE_KAFKA'] === '1';
+const log = (line: string): void => void process.stderr.write(`[test] ${line}\n`);
+
+async function testFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory()
+        ? testFiles(path.join(dir, e.name))
+        : Promise.resolve(e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []),
+    ),
+  );
+  return nested.flat().sort();
+}
+
+async function main(): Promise<number> {
+  const files =
+    process.argv.length > 2
+      ? process.argv.slice(2).map((f) => path.resolve(f))
+      : await testFiles(path.join(root, 'test'));
+  log(`Node ${process.version}, ${files.length} test file(s)`);
+  const env = { ...process.env };
+  let started = false;
+  if (!env['STREAMFORGE_TEST_KAFKA'] && env['STREAMFORGE_TEST_NO_KAFKA'] !== '1') {
+    const t0 = Date.now();
+    try {
+      const kafka = await startKafka({
+        mode: 'single',
+        home,
+        port: 0,
+        fresh: true,
+        onProgress: (m) => log(m),
+      });
+      env['STREAMFORGE_TEST_KAFKA'] = kafka.bootstrap;
+      started = true;
+      log(
+        `Kafka ${kafka.version} at ${kafka.bootstrap}, ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    } catch (error) {
+      log(`could not start Kafka: ${(error as Error).message}`);
+      if (required) {
+        log('STREAMFORGE_REQUIRE_KAFKA=1: failing instead of skipping the Kafka tests');
+        return 1;
+      }
+      log('Kafka tests will be skipped (set STREAMFORGE_REQUIRE_KAFKA=1 to make this an error)');
+    }
+  }
+  try {
+    return await new Promise<number>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+        { cwd: root, env, stdio: 'inherit' },
+      );
+      const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    if (started) {
+      await stopKafka({ home }).catch((error: unknown) =>
+        log(`stopping Kafka failed: ${(error as Error).message}`),
+      );
+      log('Kafka stopped');
+    }
+  }
+}
+
+process.exitCode = await main();

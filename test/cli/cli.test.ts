@@ -1,0 +1,189 @@
+// The `streamforge` command line, run as a user runs it: a child process with stdin and stdout.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { defer, kafkaBootstrap, kafkaSkipReason, uniqueName } from '../helpers/backends.ts';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/streamforge.js');
+const TIMEOUT = { timeout: 60_000 } as const;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: readonly string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function embeddedBus(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-cli-'));
+  defer(t, () => rm(dir, { recursive: true, force: true }));
+  return `embedded:${dir}`;
+}
+
+const trades = [
+  '{"exchange":"binance","symbol":"BTCUSDT","price":"61786.01000000","qty":"0.00010000","tradeId":3712497381}',
+  '{"exchange":"binance","symbol":"ETHUSDT","price":"2611.73000000","qty":"0.00460000","tradeId":1531622190}',
+  '{"exchange":"binance","symbol":"BTCUSDT","price":"61786.02000000","qty":"0.12345678","tradeId":3712497382}',
+];
+
+describe('streamforge CLI', () => {
+  it('--help lists the command groups', TIMEOUT, async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0);
+    for (const command of ['kafka', 'topics', 'produce', 'consume', 'groups'])
+      assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
+  });
+
+  it('bad arguments exit 2 with a message that names them', TIMEOUT, async () => {
+    const unknown = await cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    const badCount = await cli(['topics', 'create', 'x', '--partitions', 'many']);
+    assert.equal(badCount.code, 2);
+    assert.match(badCount.stderr, /--partitions must be a positive integer, got "many"/);
+    const badBus = await cli(['--bus', 'redis://x', 'topics', 'list']);
+    assert.equal(badBus.code, 1);
+    assert.match(badBus.stderr, /Unknown bus address "redis:\/\/x".*kafka:\/\//);
+  });
+
+  it('an unreachable broker is reported with the address tried', TIMEOUT, async () => {
+    const r = await cli(['--bus', 'kafka://127.0.0.1:1', 'topics', 'list']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /127\.0\.0\.1:1/);
+    assert.match(r.stderr, /UNREACHABLE/);
+  });
+
+  it(
+    'produce then consume round-trips JSON lines on the embedded log, keeping exact decimals',
+    TIMEOUT,
+    async (t) => {
+      const bus = await embeddedBus(t);
+      assert.equal((await cli(['--bus', bus, 'topics', 'create', 'md.trades', '--partitions', '3'])).code, 0);
+      const produced = await cli(
+        ['--bus', bus, 'produce', 'md.trades', '--key-field', 'symbol'],
+        trades.join('\n') + '\n',
+      );
+      assert.equal(produced.code, 0, produced.stderr);
+      assert.match(produced.stderr, /Produced 3 record\(s\)/);
+      const consumed = await cli(['--bus', bus, 'consume', 'md.trades', '--from-beginning', '--max', '3']);
+      assert.equal(consumed.code, 0, consumed.stderr);
+      const lines = consumed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { key: string; value: { price: string } });
+      assert.equal(lines.length, 3);
+      assert.ok(
+        consumed.stdout.includes('"price":"61786.01000000"'),
+        'the value text is printed exactly as produced',
+      );
+      assert.deepEqual(lines.map((l) => l.key).sort(), ['BTCUSDT', 'BTCUSDT', 'ETHUSDT']);
+    },
+  );
+
+  it(
+    'an invalid JSON line stops produce with its line number; the lines before it are delivered',
+    TIMEOUT,
+    async (t) => {
+      const bus = await embeddedBus(t);
+      await cli(['--bus', bus, 'topics', 'create', 'md.trades']);
+      const r = await cli(
+        ['--bus', bus, 'produce', 'md.trades'],
+        `${trades[0]}\n${trades[1]}\n{"price": 61786.01,\n${trades[2]}\n`,
+      );
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /stdin line 3 is not valid JSON/);
+      const consumed = await cli([
+        '--bus',
+        bus,
+        'consume',
+        'md.trades',
+        '--from-beginning',
+        '--idle-exit-ms',
+        '1500',
+      ]);
+      assert.equal(consumed.stdout.trim().split('\n').length, 2);
+    },
+  );
+
+  it('consuming an unknown topic fails with its name', TIMEOUT, async (t) => {
+    const bus = await embeddedBus(t);
+    const r = await cli(['--bus', bus, 'consume', 'no.such.topic', '--max', '1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no\.such\.topic/);
+    assert.match(r.stderr, /UNKNOWN_TOPIC/);
+  });
+
+  it(
+    'on Kafka: groups lag and reset --to-datetime move a stopped group back in time',
+    { ...TIMEOUT, skip: kafkaSkipReason() },
+    async () => {
+      const bus = `kafka://${kafkaBootstrap()}`;
+      const topic = uniqueName('cli');
+      const group = uniqueName('cli-group');
+      try {
+        assert.equal((await cli(['--bus', bus, 'topics', 'create', topic, '--partitions', '2'])).code, 0);
+        const before = Date.now();
+        assert.equal(
+          (await cli(['--bus', bus, 'produce', topic, '--key-field', 'symbol'], trades.join('\n'))).code,
+          0,
+        );
+        const first = await cli([
+          '--bus',
+          bus,
+          'consume',
+          topic,
+          '--group',
+          group,
+          '--from-beginning',
+          '--max',
+          '3',
+        ]);
+        assert.equal(first.code, 0, first.stderr);
+        const lag = await cli(['--bus', bus, 'groups', 'lag', group, '--json']);
+        assert.equal(lag.code, 0, lag.stderr);
+        assert.equal(
+          (JSON.parse(lag.stdout) as Array<{ lag: number }>).reduce((s, l) => s + l.lag, 0),
+          0,
+        );
+        const reset = await cli([
+          '--bus',
+          bus,
+          'groups',
+          'reset',
+          group,
+          '--topic',
+          topic,
+          '--to-datetime',
+          new Date(before - 1000).toISOString(),
+        ]);
+        assert.equal(reset.code, 0, reset.stderr);
+        const lagAfter = await cli(['--bus', bus, 'groups', 'lag', group, '--json']);
+        assert.equal(
+          (JSON.parse(lagAfter.stdout) as Array<{ lag: number }>).reduce((s, l) => s + l.lag, 0),
+          3,
+        );
+        const again = await cli(['--bus', bus, 'consume', topic, '--group', group, '--max', '3']);
+        assert.equal(again.stdout.trim().split('\n').length, 3, 'the replay reads the three records again');
+      } finally {
+        await cli(['--bus', bus, 'topics', 'delete', topic]);
+      }
+    },
+  );
+});
