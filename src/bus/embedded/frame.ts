@@ -56,14 +56,16 @@ export function writeRecord(
     pos += 4;
   } else {
     buf.writeInt32LE(key.length, pos);
-    pos += 4 + key.copy(buf, pos + 4);
+    buf.set(key, pos + 4);
+    pos += 4 + key.length;
   }
   if (value === null) {
     buf.writeInt32LE(-1, pos);
     pos += 4;
   } else {
     buf.writeInt32LE(value.length, pos);
-    pos += 4 + value.copy(buf, pos + 4);
+    buf.set(value, pos + 4);
+    pos += 4 + value.length;
   }
   if (headers === null) {
     buf.writeUInt16LE(0, pos);

@@ -44,6 +44,7 @@ export class EmbeddedProducer implements Producer {
   #sticky = Math.floor(Math.random() * 1_000_000);
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
+  readonly #keys = new Map<string, Buffer>();
 
   constructor(log: EmbeddedLog, options: ProducerOptions, onClose: () => void) {
     this.#log = log;
@@ -115,7 +116,7 @@ export class EmbeddedProducer implements Producer {
   #prepare(into: Prepared, record: ProduceRecord, now: number, sticky: number): void {
     checkProduceRecord(record);
     const topic = this.#log.topic(record.topic);
-    const key = toBytes(record.key);
+    const key = typeof record.key === 'string' ? this.#keyBytes(record.key) : toBytes(record.key);
     if (key === null && topic.config.compact) {
       throw new BusError(
         BusErrorCodes.INVALID_ARGUMENT,
@@ -130,6 +131,18 @@ export class EmbeddedProducer implements Producer {
     into.timestamps.push(record.timestamp ?? now);
     into.logs.push(topic.partitions[partition]!);
     into.bytes += (key === null ? 0 : key.length) + (value === null ? 0 : value.length);
+  }
+
+  // Keys are few and repeat (instrument ids), so their UTF-8 bytes are cached rather than
+  // re-encoded per record; the cache is dropped whole when it grows past its bound.
+  #keyBytes(key: string): Buffer {
+    let bytes = this.#keys.get(key);
+    if (bytes === undefined) {
+      if (this.#keys.size >= 10_000) this.#keys.clear();
+      bytes = Buffer.from(key, 'utf8');
+      this.#keys.set(key, bytes);
+    }
+    return bytes;
   }
 
   /** Appends every prepared record, one write per partition; returns each record's offset. */
