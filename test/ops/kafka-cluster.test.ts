@@ -59,10 +59,17 @@ test(
   { ...needsKafka, timeout: 300_000 },
   async (t) => {
     assertKafkaAvailable();
+    let mark = Date.now();
+    // Where the minute goes, in the TAP output: JVM starts dominate on a small machine.
+    const lap = (what: string) => {
+      t.diagnostic(`${what}: ${((Date.now() - mark) / 1000).toFixed(1)} s`);
+      mark = Date.now();
+    };
     const home = await tempHome(t, 'cluster');
     const running = await startKafka({ mode: 'cluster', home, port: 0 });
     assert.equal(running.brokers.length, 3);
     assert.equal(running.bootstrap.split(',').length, 3);
+    lap('start cluster');
 
     const created = await runKafkaTool(
       'topics',
@@ -76,7 +83,9 @@ test(
     assert.equal(before.replicas.length, 3);
     assert.deepEqual([...before.isr].sort(), [1, 2, 3]);
 
+    lap('create + describe topic');
     await produce(running);
+    lap('produce before the kill');
 
     // Killing the leader (not just any follower) also proves leader failover.
     const victim = running.brokers.find((b) => b.nodeId === before.leader);
@@ -93,9 +102,11 @@ test(
     assert.equal(after.isr.length, 2, `ISR did not shrink: ${after.isr.join(',')}`);
     assert.ok(!after.isr.includes(victim.nodeId));
     assert.notEqual(after.leader, victim.nodeId);
+    lap('kill leader, wait for ISR 2');
 
     // ISR (2) == min.insync.replicas (2): acks=all must still succeed.
     await produce(running);
+    lap('produce with ISR 2');
 
     const consumed = await runKafkaTool(
       'console-consumer',
@@ -116,8 +127,10 @@ test(
     assert.equal(consumed.exitCode, 0, consumed.stderr);
     const lines = consumed.stdout.split('\n').filter((line) => line.length > 0);
     assert.equal(lines.length, 2 * BATCH);
+    lap('consume all');
 
     await stopKafka({ home });
     assert.deepEqual(await findBrokerProcesses(home), [], 'no java process of this home is left');
+    lap('stop');
   },
 );

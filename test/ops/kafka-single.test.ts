@@ -1,9 +1,16 @@
 // Real-broker test: single-node Kafka start (idempotent), status and stop in a temp home on free ports.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { findBrokerProcesses, kafkaStatus, startKafka, stopKafka } from '../../src/ops/kafka/index.ts';
+import {
+  findBrokerProcesses,
+  isKafkaOpsError,
+  kafkaStatus,
+  startKafka,
+  stopKafka,
+} from '../../src/ops/kafka/index.ts';
 import { assertKafkaAvailable, needsKafka, tempHome } from './kafka-env.ts';
 
 test(
@@ -49,3 +56,18 @@ test(
     );
   },
 );
+
+test('kafka start refuses a port held by another process and names it', needsKafka, async (t) => {
+  assertKafkaAvailable();
+  const home = await tempHome(t, 'port');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as net.AddressInfo;
+  await assert.rejects(
+    startKafka({ mode: 'single', home, port }),
+    (e: unknown) =>
+      isKafkaOpsError(e, 'PORT_IN_USE') && e.message.includes(`127.0.0.1:${port} is already in use`),
+  );
+  assert.deepEqual(await findBrokerProcesses(home), []);
+});

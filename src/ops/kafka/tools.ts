@@ -140,7 +140,10 @@ export async function runKafkaTool(
 }
 
 /** producer-perf-test may get its bootstrap from `--producer.config <file>`; then adding ours would override it. */
-export async function producerConfigHasBootstrap(tool: KafkaToolName, args: readonly string[]): Promise<boolean> {
+export async function producerConfigHasBootstrap(
+  tool: KafkaToolName,
+  args: readonly string[],
+): Promise<boolean> {
   if (traits[tool].bootstrap !== 'producerProps') return false;
   const at = args.indexOf('--producer.config');
   const file = at >= 0 ? args[at + 1] : undefined;
