@@ -59,8 +59,18 @@ describe('embedded consumer groups', () => {
 
   it('a member that stops polling for sessionTimeoutMs is removed and its partitions move', async (t) => {
     const bus = await setup(t);
-    const a = bus.consumer({ groupId: 'g', clientId: 'a', sessionTimeoutMs: 300, autoOffsetReset: 'earliest' });
-    const b = bus.consumer({ groupId: 'g', clientId: 'b', sessionTimeoutMs: 300, autoOffsetReset: 'earliest' });
+    const a = bus.consumer({
+      groupId: 'g',
+      clientId: 'a',
+      sessionTimeoutMs: 300,
+      autoOffsetReset: 'earliest',
+    });
+    const b = bus.consumer({
+      groupId: 'g',
+      clientId: 'b',
+      sessionTimeoutMs: 300,
+      autoOffsetReset: 'earliest',
+    });
     t.after(() => Promise.all([a.close(), b.close()]));
     await a.subscribe(['t']);
     await b.subscribe(['t']);

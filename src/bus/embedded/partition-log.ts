@@ -83,8 +83,6 @@ export class PartitionLog {
     }
     for (const base of bases) log.segments.push(Segment.open(dir, base));
     if (log.segments.length === 0) log.segments.push(Segment.create(dir, 0));
-    // An active segment emptied by recovery still holds the log end in its name; segments before
-    // it end where the next one begins, so nextOffset is the max of both.
     return log;
   }
 
@@ -166,13 +164,6 @@ export class PartitionLog {
     this.dirty = true;
     this.#wakeAll();
     return base;
-  }
-
-  /** Appends already-encoded frames (used by tests and tools); they must follow the log end. */
-  appendFrames(buf: Buffer): void {
-    this.active.append(buf, buf.length);
-    this.dirty = true;
-    this.#wakeAll();
   }
 
   /** Starts a new active segment at the log end (Kafka's roll). */
