@@ -45,7 +45,10 @@ export interface ProducerOptions {
   readonly lingerMs?: number;
   /** A batch is sent as soon as it holds this many records. Default 10,000. */
   readonly maxBatchRecords?: number;
-  /** ... or this many bytes of keys and values. Default 1 MiB. */
+  /**
+   * ... or this many bytes of records (payload plus framing). Default 900 KiB, under Kafka's
+   * default `max.message.bytes` of 1 MiB per partition batch.
+   */
   readonly maxBatchBytes?: number;
 }
 

@@ -50,7 +50,7 @@ export class EmbeddedProducer implements Producer {
     this.#log = log;
     this.#lingerMs = options.lingerMs ?? 5;
     this.#maxBatchRecords = options.maxBatchRecords ?? 10_000;
-    this.#maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 900 * 1024;
     this.#onClose = onClose;
   }
 

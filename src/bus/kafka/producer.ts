@@ -20,6 +20,17 @@ interface Pending {
 }
 
 /**
+ * Bytes a record takes in a Kafka record batch: the payload plus a bound on the varint
+ * framing. Batches are cut on this so that no partition's batch exceeds the broker's
+ * `max.message.bytes` (1 MiB by default) when the payload alone would not.
+ */
+function sizeOf(p: { key: Buffer | null; value: Buffer | null; headers: Map<Buffer, Buffer> | undefined }): number {
+  let size = 24 + (p.key?.length ?? 0) + (p.value?.length ?? 0);
+  if (p.headers) for (const [k, v] of p.headers) size += 10 + k.length + v.length;
+  return size;
+}
+
+/**
  * Records queue up and go out as one Produce request per batch. Only one request is in
  * flight at a time: the client assigns idempotent sequence numbers when a request is
  * acknowledged, so overlapping requests would be rejected as out of order. Batches grow
@@ -52,7 +63,7 @@ export class KafkaProducer implements Producer {
     this.#metadata = new TopicMetadataCache(this.#client, config.bootstrapBrokers);
     this.#lingerMs = options.lingerMs ?? 5;
     this.#maxBatchRecords = options.maxBatchRecords ?? 10_000;
-    this.#maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 900 * 1024;
     this.#onClose = onClose;
   }
 
@@ -93,7 +104,7 @@ export class KafkaProducer implements Producer {
       (p) =>
         new Promise<RecordMetadata>((resolve, reject) => {
           this.#queue.push({ ...p, resolve, reject });
-          this.#queueBytes += (p.key?.length ?? 0) + (p.value?.length ?? 0);
+          this.#queueBytes += sizeOf(p);
         }),
     );
     this.#schedule();
@@ -140,8 +151,7 @@ export class KafkaProducer implements Producer {
     let count = 0;
     let bytes = 0;
     while (count < this.#queue.length && count < this.#maxBatchRecords && bytes < this.#maxBatchBytes) {
-      const p = this.#queue[count]!;
-      bytes += (p.key?.length ?? 0) + (p.value?.length ?? 0);
+      bytes += sizeOf(this.#queue[count]!);
       count++;
     }
     const batch = this.#queue.slice(0, count);
