@@ -1,10 +1,11 @@
 // Waits until every broker answers a real Kafka Metadata request that lists all brokers of the cluster.
 
-import { Admin } from '@platformatic/kafka';
 import { HOST } from './config.ts';
 
 /** How many brokers `port`'s broker lists in its Metadata response, or undefined if it does not answer. */
 export async function brokersSeenBy(port: number, timeoutMs = 3000): Promise<number | undefined> {
+  // Loaded on first use: the client takes most of a second to import, which every CLI call would pay.
+  const { Admin } = await import('@platformatic/kafka');
   const admin = new Admin({
     clientId: 'streamforge-kafka-ops',
     bootstrapBrokers: [`${HOST}:${port}`],

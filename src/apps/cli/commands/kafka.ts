@@ -3,6 +3,7 @@
 import { type Command } from 'commander';
 import {
   KAFKA_TOOLS,
+  resolveKafkaClasspath,
   kafkaStatus,
   runKafkaTool,
   startKafka,
@@ -63,6 +64,19 @@ export function registerKafkaCommands(program: Command): void {
           process.stdout.write(`${running.bootstrap}\n`);
         },
       ),
+    );
+
+  kafka
+    .command('fetch')
+    .description(
+      'download the Kafka jars from Maven Central now (start does it when needed); prints the version',
+    )
+    .action(
+      action(async () => {
+        const { version, classpath } = await resolveKafkaClasspath({ onProgress: progress });
+        progress(`Kafka ${version}: ${classpath.split(':').length} jars resolved`);
+        process.stdout.write(`${version}\n`);
+      }),
     );
 
   kafka
