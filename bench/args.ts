@@ -1,0 +1,66 @@
+// Parses `npm run bench` flags into benchmark parameters.
+
+import { parseArgs } from 'node:util';
+import { type BenchParams } from './types.ts';
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --bootstrap host:port   use a running broker instead of starting a fresh one
+  --records N             records of 100 B per Kafka test (default 1,000,000; 1 KiB tests use N/5)
+  --records-1k N          records of 1 KiB per Kafka test (default records/5)
+  --embedded-records N    records appended to the embedded log (default 2,000,000)
+  --partitions N          partitions of every test topic (default 1)
+  --rounds N              run each measurement N times and keep the best (default 2; 1 with --quick)
+  --quick                 smoke run: 100,000 / 20,000 / 200,000 records, one round
+  --no-embedded           skip the embedded backend
+  --no-kafka              skip the Kafka tests
+  --help`;
+
+function count(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw.replaceAll('_', '').replaceAll(',', ''));
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} ${raw} is not a positive integer`);
+  return n;
+}
+
+/** Returns null when only help was asked for. */
+export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      bootstrap: { type: 'string' },
+      records: { type: 'string' },
+      'records-1k': { type: 'string' },
+      'embedded-records': { type: 'string' },
+      partitions: { type: 'string' },
+      rounds: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'no-embedded': { type: 'boolean', default: false },
+      'no-kafka': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return null;
+  const quick = values.quick ?? false;
+  const small = count(values.records, 'records', quick ? 100_000 : 1_000_000);
+  const large = count(values['records-1k'], 'records-1k', Math.max(1, Math.floor(small / 5)));
+  const bootstrap = values.bootstrap ?? null;
+  if (bootstrap !== null && !/^[^:\s]+:\d{1,5}$/.test(bootstrap))
+    throw new Error(`--bootstrap ${bootstrap} is not host:port`);
+  return {
+    bootstrap,
+    partitions: count(values.partitions, 'partitions', 1),
+    cases: [
+      { recordSize: 100, records: small },
+      { recordSize: 1024, records: large },
+    ],
+    embeddedRecords: count(values['embedded-records'], 'embedded-records', quick ? 200_000 : 2_000_000),
+    embeddedBatch: 10_000,
+    warmupRecords: quick ? 20_000 : 100_000,
+    rounds: count(values.rounds, 'rounds', quick ? 1 : 2),
+    quick,
+    skipEmbedded: values['no-embedded'] ?? false,
+    skipKafka: values['no-kafka'] ?? false,
+  };
+}

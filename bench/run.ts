@@ -1,0 +1,90 @@
+// `npm run bench`: Kafka producer/consumer throughput of StreamForge vs Kafka's Java tools and KafkaJS, plus the embedded log.
+
+import path from 'node:path';
+import os from 'node:os';
+import { parseBenchArgs, USAGE } from './args.ts';
+import { acquireBroker, stopBenchBroker } from './broker.ts';
+import { benchEmbedded } from './embedded.ts';
+import { KAFKAJS_CONSUME, KAFKAJS_PRODUCE } from './kafkajs.ts';
+import { benchKafka } from './kafka-suite.ts';
+import { SF_CONSUME, SF_PRODUCE } from './kafka-streamforge.ts';
+import { type BenchReport, evaluate, formatReport, machineInfo, writeReport } from './report.ts';
+import { type BenchParams, progress } from './types.ts';
+
+const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
+
+async function main(): Promise<void> {
+  let params: BenchParams | null;
+  try {
+    params = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (params === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    kafka: null,
+    params,
+    clientSettings: {
+      streamforgeProducer: SF_PRODUCE,
+      streamforgeConsumer: SF_CONSUME,
+      kafkajsProducer: KAFKAJS_PRODUCE,
+      kafkajsConsumer: KAFKAJS_CONSUME,
+      values: 'random bytes (a pool of 64 per size), null keys',
+    },
+    kafkaResults: [],
+    embedded: null,
+  };
+  if (!params.skipKafka) {
+    const broker = await acquireBroker(params.bootstrap);
+    report.kafka = {
+      version: broker.version,
+      bootstrap: broker.bootstrap,
+      startedByBench: broker.startedByBench,
+    };
+    try {
+      await benchKafka(params, broker, report.kafkaResults);
+    } finally {
+      await broker.stop();
+    }
+  }
+  if (!params.skipEmbedded) {
+    report.embedded = await benchEmbedded(
+      params.embeddedRecords,
+      params.embeddedBatch,
+      params.warmupRecords,
+      params.rounds,
+    );
+  }
+  report.machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
+  report.finishedAt = new Date().toISOString();
+  evaluate(report);
+  process.stdout.write(formatReport(report));
+  const file = await writeReport(report, RESULTS_DIR);
+  progress(`results written to ${path.relative(process.cwd(), file)} and bench/results/latest.json`);
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    progress(`${signal}: stopping...`);
+    void stopBenchBroker().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+  // KafkaJS and the Kafka clients may leave sockets and timers behind; the work is done.
+  process.exit(0);
+} catch (error) {
+  progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await stopBenchBroker().catch(() => undefined);
+  process.exit(1);
+}

@@ -1,0 +1,71 @@
+// Shapes shared by the benchmark modules: parameters, one measured figure, and what a client adapter offers.
+
+export const Clients = {
+  JAVA: 'java',
+  /** The Java tool again with bigger batches: shows how much of its figure is its default batch.size. */
+  JAVA_TUNED: 'java-tuned',
+  STREAMFORGE: 'streamforge',
+  KAFKAJS: 'kafkajs',
+} as const;
+export type Client = (typeof Clients)[keyof typeof Clients];
+
+export const Directions = { PRODUCE: 'produce', CONSUME: 'consume' } as const;
+export type Direction = (typeof Directions)[keyof typeof Directions];
+
+/** One Kafka test: a record size and how many records every client moves. */
+export interface SizeCase {
+  readonly recordSize: number;
+  readonly records: number;
+}
+
+export interface BenchParams {
+  /** `host:port`; null starts a fresh single-node broker for the run. */
+  readonly bootstrap: string | null;
+  readonly partitions: number;
+  readonly cases: readonly SizeCase[];
+  readonly embeddedRecords: number;
+  readonly embeddedBatch: number;
+  readonly warmupRecords: number;
+  /** Each measurement is repeated this many times and the best is kept. */
+  readonly rounds: number;
+  readonly quick: boolean;
+  readonly skipEmbedded: boolean;
+  readonly skipKafka: boolean;
+}
+
+/** A throughput figure. `seconds` is the measured phase only (see `note` for what it spans). */
+export interface Figure {
+  readonly records: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly recordsPerSec: number;
+  /** MiB per second of values, as Kafka's perf tools count "MB". */
+  readonly mbPerSec: number;
+  /** Every round's records/s, best first is not implied: in the order they ran. */
+  readonly rounds: readonly number[];
+  readonly note?: string;
+}
+
+export function figure(records: number, bytes: number, seconds: number, note?: string): Figure {
+  const recordsPerSec = records / seconds;
+  return {
+    records,
+    bytes,
+    seconds,
+    recordsPerSec,
+    mbPerSec: bytes / 1024 / 1024 / seconds,
+    rounds: [recordsPerSec],
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+/** Keeps the best of several rounds, remembering every round's rate. */
+export function best(figures: readonly Figure[]): Figure {
+  const top = figures.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));
+  return { ...top, rounds: figures.map((f) => f.recordsPerSec) };
+}
+
+/** Progress lines go to stderr so that stdout holds only the report. */
+export function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
