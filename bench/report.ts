@@ -1,5 +1,6 @@
 // Turns measured figures into ratios, PASS/MISS targets, a stdout table and the JSON result files.
 
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +42,31 @@ export interface KafkaInfo {
   readonly startedByBench: boolean;
 }
 
+/** Which code was measured: the commit, and the files of src/ that differ from it. */
+export interface SourceInfo {
+  readonly commit: string;
+  readonly uncommittedInSrc: readonly string[];
+}
+
+export function sourceInfo(): SourceInfo {
+  const git = (...args: string[]): string => {
+    try {
+      // trimEnd only: porcelain lines start with a status column that may be a space.
+      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+    } catch {
+      return '';
+    }
+  };
+  const dirty = git('status', '--porcelain', '--', 'src');
+  return {
+    commit: git('rev-parse', 'HEAD') || 'unknown',
+    uncommittedInSrc: dirty === '' ? [] : dirty.split('\n').map((l) => l.slice(3)),
+  };
+}
+
 export interface BenchReport {
   readonly startedAt: string;
+  readonly source: SourceInfo;
   finishedAt?: string;
   readonly machine: Machine;
   kafka: KafkaInfo | null;
@@ -141,6 +165,7 @@ export function formatReport(report: BenchReport): string {
   const m = report.machine;
   out.push(
     `StreamForge benchmark ${report.startedAt}`,
+    `code: ${report.source.commit.slice(0, 12)}${report.source.uncommittedInSrc.length > 0 ? ` + uncommitted changes to ${report.source.uncommittedInSrc.join(', ')}` : ''}`,
     `node ${m.node}, ${m.cpuModel} x ${m.cores} cores, ${m.memoryGiB} GiB; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${(m.loadAverageAtEnd ?? []).join(' ')}`,
   );
   if (report.kafka) {

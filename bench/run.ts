@@ -8,7 +8,7 @@ import { benchEmbedded } from './embedded.ts';
 import { KAFKAJS_CONSUME, KAFKAJS_PRODUCE } from './kafkajs.ts';
 import { benchKafka } from './kafka-suite.ts';
 import { SF_CONSUME, SF_PRODUCE } from './kafka-streamforge.ts';
-import { type BenchReport, evaluate, formatReport, machineInfo, writeReport } from './report.ts';
+import { type BenchReport, evaluate, formatReport, machineInfo, sourceInfo, writeReport } from './report.ts';
 import { type BenchParams, progress } from './types.ts';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   }
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
+    source: sourceInfo(),
     machine: machineInfo(),
     kafka: null,
     params,
