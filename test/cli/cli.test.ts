@@ -131,6 +131,21 @@ describe('streamforge CLI', () => {
   });
 
   it(
+    'the demo (npm start) loads the recorded Binance frames and a consumer group reads them all',
+    { timeout: 180_000 },
+    async (t) => {
+      const bus = await embeddedBus(t);
+      const r = await cli(['--bus', bus, 'demo']);
+      assert.equal(r.code, 0, r.stderr);
+      const loaded = Number(/Loaded (\d+) recorded frames/.exec(r.stderr)?.[1]);
+      assert.ok(loaded > 50_000, `loaded ${loaded} frames`);
+      assert.match(r.stderr, new RegExp(`read ${loaded} of ${loaded} frames; remaining lag 0`));
+      // The first trade of the BTCUSDT capture, exactly as recorded.
+      assert.match(r.stderr, /BTCUSDT: \d+ trades, first 61837\.63000000/);
+    },
+  );
+
+  it(
     'on Kafka: groups lag and reset --to-datetime move a stopped group back in time',
     { ...TIMEOUT, skip: kafkaSkipReason() },
     async () => {

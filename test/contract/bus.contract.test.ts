@@ -5,7 +5,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { BusErrorCodes, isBusError } from '../../src/bus/errors.ts';
 import { partitionForKey } from '../../src/bus/murmur2.ts';
 import { type Bus, type BusRecord, type Consumer, type TopicPartition } from '../../src/bus/types.ts';
-import { backends, defer, eventually, tempTopic, uniqueName } from '../helpers/backends.ts';
+import { backends, defer, eventually, tempGroup, tempTopic, uniqueName } from '../helpers/backends.ts';
 
 /** Polls until `count` records arrived (or the time is up) and returns them. */
 async function pollAtLeast(consumer: Consumer, count: number, timeoutMs = 20_000): Promise<BusRecord[]> {
@@ -94,7 +94,10 @@ for (const backend of backends) {
         sent.map((m) => m.offset),
         Array.from({ length: 1000 }, (_, i) => i),
       );
-      const consumer = consumerFor(t, bus, { groupId: uniqueName('order'), autoOffsetReset: 'earliest' });
+      const consumer = consumerFor(t, bus, {
+        groupId: tempGroup(t, bus, 'order'),
+        autoOffsetReset: 'earliest',
+      });
       await consumer.subscribe([topic]);
       const records = await pollAtLeast(consumer, 1000);
       assert.deepEqual(
@@ -129,7 +132,10 @@ for (const backend of backends) {
       sent.forEach((m, i) =>
         assert.equal(m.partition, partitionForKey(Buffer.from(keys[i]!), 6), `key ${keys[i]}`),
       );
-      const consumer = consumerFor(t, bus, { groupId: uniqueName('part'), autoOffsetReset: 'earliest' });
+      const consumer = consumerFor(t, bus, {
+        groupId: tempGroup(t, bus, 'part'),
+        autoOffsetReset: 'earliest',
+      });
       await consumer.subscribe([topic]);
       const records = await pollAtLeast(consumer, keys.length);
       assert.equal(records.length, keys.length);
@@ -155,7 +161,7 @@ for (const backend of backends) {
     it('a group resumes from its committed offsets after all members left', TIMEOUT, async (t) => {
       const bus = await backend.open(t);
       const topic = await tempTopic(t, bus, { partitions: 2 });
-      const groupId = uniqueName('resume');
+      const groupId = tempGroup(t, bus, 'resume');
       const producer = bus.producer();
       defer(t, () => producer.close());
       await producer.sendBatch(
@@ -193,7 +199,7 @@ for (const backend of backends) {
     it('commit() without arguments commits the position after the last polled record', TIMEOUT, async (t) => {
       const bus = await backend.open(t);
       const topic = await tempTopic(t, bus, { partitions: 1 });
-      const groupId = uniqueName('position');
+      const groupId = tempGroup(t, bus, 'position');
       const producer = bus.producer();
       defer(t, () => producer.close());
       await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic, value: String(i) })));
@@ -221,7 +227,7 @@ for (const backend of backends) {
       async (t) => {
         const bus = await backend.open(t);
         const topic = await tempTopic(t, bus, { partitions: 4 });
-        const groupId = uniqueName('rebalance');
+        const groupId = tempGroup(t, bus, 'rebalance');
         const producer = bus.producer();
         defer(t, () => producer.close());
         const seen = new Map<string, string>();
@@ -466,7 +472,7 @@ for (const backend of backends) {
       async (t) => {
         const bus = await backend.open(t);
         const topic = await tempTopic(t, bus, { partitions: 1 });
-        const groupId = uniqueName('travel');
+        const groupId = tempGroup(t, bus, 'travel');
         const producer = bus.producer();
         defer(t, () => producer.close());
         const base = Date.now() - 100_000;
@@ -503,7 +509,7 @@ for (const backend of backends) {
     it('group lag counts the records after the committed offset', TIMEOUT, async (t) => {
       const bus = await backend.open(t);
       const topic = await tempTopic(t, bus, { partitions: 2 });
-      const groupId = uniqueName('lag');
+      const groupId = tempGroup(t, bus, 'lag');
       const producer = bus.producer();
       defer(t, () => producer.close());
       await producer.sendBatch(

@@ -101,6 +101,17 @@ export async function tempTopic(
   return name;
 }
 
+/** A unique consumer group name; the group is deleted after the test (register it before its consumers). */
+export function tempGroup(t: TestContext, bus: Bus, prefix: string): string {
+  const name = uniqueName(prefix);
+  defer(t, async () => {
+    const admin = bus.admin();
+    await admin.deleteGroup(name).catch(() => undefined);
+    await admin.close();
+  });
+  return name;
+}
+
 /** Polls until `check` passes or the time is up; returns whether it passed. */
 export async function eventually(
   check: () => Promise<boolean> | boolean,

@@ -8,7 +8,7 @@ import { partitionForKey } from '../../src/bus/murmur2.ts';
 import { openBus } from '../../src/bus/open.ts';
 import { type Bus, type BusRecord } from '../../src/bus/types.ts';
 import { runKafkaTool } from '../../src/ops/kafka/index.ts';
-import { defer, kafkaBootstrap, kafkaSkipReason, tempTopic, uniqueName } from '../helpers/backends.ts';
+import { defer, kafkaBootstrap, kafkaSkipReason, tempGroup, tempTopic } from '../helpers/backends.ts';
 
 const run = promisify(execFile);
 const skip = kafkaSkipReason();
@@ -115,7 +115,7 @@ describe('interop with kcat and the Kafka tools', { skip }, async () => {
       await new Promise<void>((resolve, reject) =>
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`)))),
       );
-      const consumer = bus.consumer({ groupId: uniqueName('interop'), autoOffsetReset: 'earliest' });
+      const consumer = bus.consumer({ groupId: tempGroup(t, bus, 'interop'), autoOffsetReset: 'earliest' });
       defer(t, () => consumer.close());
       await consumer.subscribe([topic]);
       const records: BusRecord[] = [];
@@ -189,7 +189,7 @@ describe('interop with kcat and the Kafka tools', { skip }, async () => {
   it('committed offsets and lag match what kafka-consumer-groups --describe reports', TIMEOUT, async (t) => {
     const bus = await openKafka(t);
     const topic = await tempTopic(t, bus, { partitions: 3, prefix: 'interop' });
-    const groupId = uniqueName('interop-lag');
+    const groupId = tempGroup(t, bus, 'interop-lag');
     const producer = bus.producer();
     defer(t, () => producer.close());
     await producer.sendBatch(

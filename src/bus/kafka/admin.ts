@@ -23,6 +23,7 @@ import {
 import { type KafkaClientConfig } from './client-config.ts';
 import { hasKafkaError, toBusError } from './errors.ts';
 import { TopicMetadataCache } from './metadata.ts';
+import { retrying } from './retry.ts';
 
 const stateNames: Readonly<Record<string, string>> = {
   PREPARING_REBALANCE: 'PreparingRebalance',
@@ -225,7 +226,7 @@ export class KafkaAdmin implements Admin {
 
   async listGroups(): Promise<GroupListing[]> {
     try {
-      const groups = await this.#client.listGroups();
+      const groups = await retrying(() => this.#client.listGroups());
       return [...groups.values()]
         .map((g) => ({ groupId: g.id, state: stateNames[g.state] ?? g.state }))
         .sort((a, b) => a.groupId.localeCompare(b.groupId));
@@ -237,7 +238,7 @@ export class KafkaAdmin implements Admin {
   async describeGroup(groupId: string): Promise<GroupDescription> {
     let group;
     try {
-      group = (await this.#client.describeGroups({ groups: [groupId] })).get(groupId);
+      group = (await retrying(() => this.#client.describeGroups({ groups: [groupId] }))).get(groupId);
     } catch (error) {
       throw toBusError(error, `Describing group ${groupId}`, this.#brokers);
     }
@@ -311,10 +312,8 @@ export class KafkaAdmin implements Admin {
         { partition: o.partition, offset: BigInt(o.offset) },
       ]);
     try {
-      await this.#client.alterConsumerGroupOffsets({
-        groupId,
-        topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
-      });
+      const alterTopics = [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets }));
+      await retrying(() => this.#client.alterConsumerGroupOffsets({ groupId, topics: alterTopics }));
     } catch (error) {
       const busError = toBusError(error, `Resetting offsets of group ${groupId}`, this.#brokers);
       if (
@@ -336,7 +335,7 @@ export class KafkaAdmin implements Admin {
 
   async deleteGroup(groupId: string): Promise<void> {
     try {
-      await this.#client.deleteGroups({ groups: [groupId] });
+      await retrying(() => this.#client.deleteGroups({ groups: [groupId] }));
     } catch (error) {
       throw toBusError(error, `Deleting group ${groupId}`, this.#brokers);
     }
@@ -349,7 +348,7 @@ export class KafkaAdmin implements Admin {
 
   async #committed(groupId: string): Promise<TopicPartitionOffset[]> {
     try {
-      const [group] = await this.#client.listConsumerGroupOffsets({ groups: [groupId] });
+      const [group] = await retrying(() => this.#client.listConsumerGroupOffsets({ groups: [groupId] }));
       return (group?.topics ?? []).flatMap((t) =>
         t.partitions
           .filter((p) => p.committedOffset >= 0n)

@@ -21,6 +21,7 @@ import {
 import { type KafkaClientConfig } from './client-config.ts';
 import { hasKafkaError, toBusError } from './errors.ts';
 import { TopicMetadataCache } from './metadata.ts';
+import { retrying } from './retry.ts';
 import { decodeFetchedPartition } from './records.ts';
 
 const IS_CONTROL = 0x20;
@@ -104,11 +105,13 @@ export class KafkaConsumer implements Consumer {
     this.#listener = listener;
     for (const topic of topics) this.#client.topics.track(topic);
     try {
-      await this.#client.joinGroup({
-        sessionTimeout: this.#options.sessionTimeoutMs ?? 10_000,
-        heartbeatInterval: this.#options.heartbeatIntervalMs ?? 1_000,
-        rebalanceTimeout: this.#options.rebalanceTimeoutMs ?? 30_000,
-      });
+      await retrying(() =>
+        this.#client.joinGroup({
+          sessionTimeout: this.#options.sessionTimeoutMs ?? 10_000,
+          heartbeatInterval: this.#options.heartbeatIntervalMs ?? 1_000,
+          rebalanceTimeout: this.#options.rebalanceTimeoutMs ?? 30_000,
+        }),
+      );
     } catch (error) {
       throw toBusError(error, `Joining group ${groupId}`, this.#brokers);
     }
@@ -182,14 +185,13 @@ export class KafkaConsumer implements Consumer {
     if (list.length === 0) return;
     for (const o of list) checkOffset(o.offset, `Commit offset for ${o.topic}[${o.partition}]`);
     try {
-      await this.#client.commit({
-        offsets: list.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: BigInt(o.offset),
-          leaderEpoch: -1,
-        })),
-      });
+      const commitOffsets = list.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: BigInt(o.offset),
+        leaderEpoch: -1,
+      }));
+      await retrying(() => this.#client.commit({ offsets: commitOffsets }), 10_000);
     } catch (error) {
       throw toBusError(error, `Committing offsets of group ${groupId}`, this.#brokers);
     }
@@ -205,9 +207,8 @@ export class KafkaConsumer implements Consumer {
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
     let result: Map<string, bigint[]>;
     try {
-      result = await this.#client.listCommittedOffsets({
-        topics: [...byTopic].map(([topic, parts]) => ({ topic, partitions: parts })),
-      });
+      const topics = [...byTopic].map(([topic, parts]) => ({ topic, partitions: parts }));
+      result = await retrying(() => this.#client.listCommittedOffsets({ topics }), 10_000);
     } catch (error) {
       throw toBusError(error, `Reading committed offsets of group ${groupId}`, this.#brokers);
     }

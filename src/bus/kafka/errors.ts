@@ -1,6 +1,7 @@
 // Translates @platformatic/kafka errors into BusErrors, by Kafka error id, never by message text.
 
 import { BusError, BusErrorCodes, type BusErrorCode } from '../errors.ts';
+import { isRetriable } from './retry.ts';
 
 interface FindableError extends Error {
   findBy?(property: string, value: unknown): (Error & Record<string, unknown>) | null;
@@ -77,5 +78,8 @@ export function toBusError(error: unknown, what: string, brokers?: readonly stri
     });
   }
   const message = e instanceof Error ? e.message : String(error);
-  return new BusError(BusErrorCodes.BACKEND, `${what}: ${id ?? message}`, { cause: error, canRetry: false });
+  return new BusError(BusErrorCodes.BACKEND, `${what}: ${id ?? message}`, {
+    cause: error,
+    canRetry: isRetriable(error),
+  });
 }

@@ -24,7 +24,11 @@ interface Pending {
  * framing. Batches are cut on this so that no partition's batch exceeds the broker's
  * `max.message.bytes` (1 MiB by default) when the payload alone would not.
  */
-function sizeOf(p: { key: Buffer | null; value: Buffer | null; headers: Map<Buffer, Buffer> | undefined }): number {
+function sizeOf(p: {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Map<Buffer, Buffer> | undefined;
+}): number {
   let size = 24 + (p.key?.length ?? 0) + (p.value?.length ?? 0);
   if (p.headers) for (const [k, v] of p.headers) size += 10 + k.length + v.length;
   return size;

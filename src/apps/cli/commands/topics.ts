@@ -50,19 +50,17 @@ export function registerTopicCommands(program: Command): void {
           command: Command,
         ) => {
           await withBus(command, (bus) =>
-            bus
-              .admin()
-              .createTopics(
-                [
-                  {
-                    name,
-                    partitions: options.partitions,
-                    replicationFactor: options.replicationFactor,
-                    configs: options.config ?? {},
-                  },
-                ],
-                { ifNotExists: options.ifNotExists ?? false },
-              ),
+            bus.admin().createTopics(
+              [
+                {
+                  name,
+                  partitions: options.partitions,
+                  replicationFactor: options.replicationFactor,
+                  configs: options.config ?? {},
+                },
+              ],
+              { ifNotExists: options.ifNotExists ?? false },
+            ),
           );
           process.stderr.write(`Created topic ${name} with ${options.partitions} partition(s)\n`);
         },
