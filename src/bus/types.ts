@@ -108,7 +108,9 @@ export interface Consumer {
   poll(options?: PollOptions): Promise<BusRecord[]>;
   /**
    * Commits the given offsets, or by default the current position of every assigned
-   * partition (everything returned by `poll` so far).
+   * partition (everything returned by `poll` so far). While the group rebalances it may
+   * reject with REBALANCE_IN_PROGRESS (`canRetry`): keep polling, which completes the
+   * rebalance; records whose commit failed are delivered again to the partition's next owner.
    */
   commit(offsets?: readonly TopicPartitionOffset[]): Promise<void>;
   /** The group's committed offset per partition; `null` where nothing is committed. */
