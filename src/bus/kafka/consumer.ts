@@ -25,6 +25,15 @@ import { retrying } from './retry.ts';
 import { decodeFetchedPartition } from './records.ts';
 
 const IS_CONTROL = 0x20;
+/**
+ * Fetching goes on while a partition holds less than this, so that the next records are on
+ * their way while the caller processes the current ones; it also bounds memory per partition.
+ */
+const PREFETCH_BYTES = 4 * 1024 * 1024;
+/** Per partition per fetch: smaller responses decode faster than a few large ones. */
+const PARTITION_FETCH_BYTES = 1024 * 1024;
+
+const recordBytes = (r: BusRecord): number => 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
 
 interface PartitionState {
   readonly topic: string;
@@ -33,7 +42,10 @@ interface PartitionState {
   position: number | null;
   /** Next offset to fetch (ahead of `position` by what is buffered). */
   fetchOffset: number;
-  buffer: BusRecord[];
+  /** Fetched, not yet polled: whole fetch results, read from `head` of the first. */
+  chunks: BusRecord[][];
+  head: number;
+  bufferedBytes: number;
   /** Bumped by every seek, so that a fetch answered after it is thrown away. */
   epoch: number;
   paused: boolean;
@@ -310,7 +322,9 @@ export class KafkaConsumer implements Consumer {
           partition,
           position: null,
           fetchOffset: 0,
-          buffer: [],
+          chunks: [],
+          head: 0,
+          bufferedBytes: 0,
           epoch: 0,
           paused: false,
         },
@@ -337,14 +351,18 @@ export class KafkaConsumer implements Consumer {
 
   #reset(state: PartitionState): void {
     state.position = null;
-    state.buffer = [];
+    state.chunks = [];
+    state.head = 0;
+    state.bufferedBytes = 0;
     state.epoch++;
   }
 
   #moveTo(state: PartitionState, offset: number): void {
     state.position = offset;
     state.fetchOffset = offset;
-    state.buffer = [];
+    state.chunks = [];
+    state.head = 0;
+    state.bufferedBytes = 0;
     state.epoch++;
     this.#kickFetch();
   }
@@ -424,12 +442,22 @@ export class KafkaConsumer implements Consumer {
   #drain(max: number): BusRecord[] {
     const out: BusRecord[] = [];
     for (const state of this.#states.values()) {
-      if (state.paused || state.buffer.length === 0) continue;
-      const take = Math.min(max - out.length, state.buffer.length);
-      const taken = state.buffer.length === take ? state.buffer : state.buffer.slice(0, take);
-      state.buffer = state.buffer.length === take ? [] : state.buffer.slice(take);
-      for (const record of taken) out.push(record);
-      state.position = taken[taken.length - 1]!.offset + 1;
+      if (state.paused) continue;
+      while (out.length < max && state.chunks.length > 0) {
+        const chunk = state.chunks[0]!;
+        const end = Math.min(chunk.length, state.head + max - out.length);
+        for (let i = state.head; i < end; i++) {
+          const record = chunk[i]!;
+          out.push(record);
+          state.bufferedBytes -= recordBytes(record);
+        }
+        state.position = chunk[end - 1]!.offset + 1;
+        state.head = end;
+        if (end === chunk.length) {
+          state.chunks.shift();
+          state.head = 0;
+        }
+      }
       if (out.length >= max) break;
     }
     // Rotate so that a busy partition does not starve the others across polls.
@@ -450,9 +478,8 @@ export class KafkaConsumer implements Consumer {
   /** Starts one fetch per leader for assigned, unpaused partitions whose buffer has room. */
   #kickFetch(): void {
     if (this.#closed || this.#states.size === 0) return;
-    const limit = this.#maxPollRecords * 2;
     const wanted = [...this.#states.values()].filter(
-      (s) => !s.paused && s.position !== null && s.buffer.length < limit,
+      (s) => !s.paused && s.position !== null && s.bufferedBytes < PREFETCH_BYTES,
     );
     if (wanted.length === 0) return;
     const topics = [...new Set(wanted.map((s) => s.topic))];
@@ -485,7 +512,7 @@ export class KafkaConsumer implements Consumer {
         partitions: list.map((a) => ({
           partition: a.state.partition,
           fetchOffset: BigInt(a.offset),
-          partitionMaxBytes: 4 * 1024 * 1024,
+          partitionMaxBytes: PARTITION_FETCH_BYTES,
           currentLeaderEpoch: -1,
           lastFetchedEpoch: -1,
         })),
@@ -529,7 +556,8 @@ export class KafkaConsumer implements Consumer {
         const { records, next } = decodeFetchedPartition(topic, part, a.offset, IS_CONTROL);
         if (next > a.state.fetchOffset) a.state.fetchOffset = next;
         if (records.length > 0) {
-          for (const record of records) a.state.buffer.push(record);
+          a.state.chunks.push(records);
+          for (const record of records) a.state.bufferedBytes += recordBytes(record);
           woke = true;
         }
       }

@@ -4,33 +4,47 @@ import { Producer as KafkaClientProducer, ProduceAcks } from '@platformatic/kafk
 import { BusError, BusErrorCodes } from '../errors.ts';
 import { checkProduceRecord, choosePartition, toBytes, toHeaders } from '../record.ts';
 import { type ProduceRecord, type Producer, type ProducerOptions, type RecordMetadata } from '../types.ts';
-import { toBusError } from './errors.ts';
 import { type KafkaClientConfig } from './client-config.ts';
+import { toBusError } from './errors.ts';
 import { TopicMetadataCache } from './metadata.ts';
 
-interface Pending {
-  readonly topic: string;
-  readonly partition: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: Map<Buffer, Buffer> | undefined;
-  readonly timestamp: number;
-  readonly resolve: (metadata: RecordMetadata) => void;
+/** One `send`/`sendBatch` call: it resolves once all of its records are acknowledged. */
+interface Call {
+  readonly results: RecordMetadata[];
+  remaining: number;
+  failed: boolean;
+  readonly resolve: (results: RecordMetadata[]) => void;
   readonly reject: (error: Error) => void;
 }
 
+/** A queued record, in the shape the Kafka client takes, plus where its result goes. */
+interface Queued {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: Buffer | undefined;
+  readonly value: Buffer | undefined;
+  readonly headers: Map<Buffer, Buffer> | undefined;
+  readonly timestamp: bigint;
+  readonly size: number;
+  readonly call: Call;
+  readonly index: number;
+}
+
+/** Most of a Kafka request: the broker takes 100 MiB by default; this keeps requests quick. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 /**
  * Bytes a record takes in a Kafka record batch: the payload plus a bound on the varint
- * framing. Batches are cut on this so that no partition's batch exceeds the broker's
- * `max.message.bytes` (1 MiB by default) when the payload alone would not.
+ * framing. A partition's batch is cut on this so that it stays under the broker's
+ * `max.message.bytes` (1 MiB by default) whenever the records alone would.
  */
-function sizeOf(p: {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Map<Buffer, Buffer> | undefined;
-}): number {
-  let size = 24 + (p.key?.length ?? 0) + (p.value?.length ?? 0);
-  if (p.headers) for (const [k, v] of p.headers) size += 10 + k.length + v.length;
+function sizeOf(
+  key: Buffer | undefined,
+  value: Buffer | undefined,
+  headers: Map<Buffer, Buffer> | undefined,
+): number {
+  let size = 24 + (key?.length ?? 0) + (value?.length ?? 0);
+  if (headers) for (const [k, v] of headers) size += 10 + k.length + v.length;
   return size;
 }
 
@@ -47,13 +61,14 @@ export class KafkaProducer implements Producer {
   readonly #lingerMs: number;
   readonly #maxBatchRecords: number;
   readonly #maxBatchBytes: number;
-  #queue: Pending[] = [];
+  readonly #onClose: () => void;
+  #queue: Queued[] = [];
+  #head = 0;
   #queueBytes = 0;
   #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<void> | null = null;
   #sticky = Math.floor(Math.random() * 1_000_000);
   #closed = false;
-  readonly #onClose: () => void;
 
   constructor(config: KafkaClientConfig, options: ProducerOptions, onClose: () => void) {
     this.#brokers = config.bootstrapBrokers;
@@ -78,14 +93,15 @@ export class KafkaProducer implements Producer {
 
   async sendBatch(records: readonly ProduceRecord[]): Promise<RecordMetadata[]> {
     if (this.#closed) throw new BusError(BusErrorCodes.CLOSED, 'The producer is closed');
+    if (records.length === 0) return [];
     for (const record of records) checkProduceRecord(record);
-    // Resolve partition counts first so that a bad record fails the call before any is queued.
+    // Partition counts first, so that a bad record fails the call before any record is queued.
     const counts = new Map<string, number>();
     for (const record of records) {
       if (!counts.has(record.topic))
         counts.set(record.topic, await this.#metadata.partitionCount(record.topic));
     }
-    const now = Date.now();
+    const now = BigInt(Date.now());
     const prepared = records.map((record) => {
       const key = toBytes(record.key);
       const partition = choosePartition(record, key, counts.get(record.topic)!, this.#sticky);
@@ -95,28 +111,39 @@ export class KafkaProducer implements Producer {
         for (const [name, value] of Object.entries(toHeaders(record.headers)))
           headers.set(Buffer.from(name, 'utf8'), value);
       }
-      return {
-        topic: record.topic,
-        partition,
-        key,
-        value: toBytes(record.value),
-        headers,
-        timestamp: record.timestamp ?? now,
-      };
+      return { record, key: key ?? undefined, partition, headers };
     });
-    const promises = prepared.map(
-      (p) =>
-        new Promise<RecordMetadata>((resolve, reject) => {
-          this.#queue.push({ ...p, resolve, reject });
-          this.#queueBytes += sizeOf(p);
-        }),
-    );
-    this.#schedule();
-    return Promise.all(promises);
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const call: Call = {
+        results: new Array<RecordMetadata>(records.length),
+        remaining: records.length,
+        failed: false,
+        resolve,
+        reject,
+      };
+      prepared.forEach(({ record, key, partition, headers }, index) => {
+        const value = toBytes(record.value) ?? undefined;
+        const size = sizeOf(key, value, headers);
+        const timestamp = record.timestamp === undefined ? now : BigInt(record.timestamp);
+        this.#queue.push({
+          topic: record.topic,
+          partition,
+          key,
+          value,
+          headers,
+          timestamp,
+          size,
+          call,
+          index,
+        });
+        this.#queueBytes += size;
+      });
+      this.#schedule();
+    });
   }
 
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#inFlight) {
+    while (this.#queue.length > this.#head || this.#inFlight) {
       if (this.#inFlight) await this.#inFlight;
       else this.#drain();
     }
@@ -136,7 +163,7 @@ export class KafkaProducer implements Producer {
 
   #schedule(): void {
     if (this.#inFlight) return;
-    if (this.#queue.length >= this.#maxBatchRecords || this.#queueBytes >= this.#maxBatchBytes) {
+    if (this.#queue.length - this.#head >= this.#maxBatchRecords || this.#queueBytes >= this.#maxBatchBytes) {
       this.#drain();
       return;
     }
@@ -146,65 +173,83 @@ export class KafkaProducer implements Producer {
     }, this.#lingerMs);
   }
 
+  /** Takes the next batch off the queue: up to the record limit, each partition under its byte limit. */
   #drain(): void {
-    if (this.#inFlight || this.#queue.length === 0) return;
+    if (this.#inFlight || this.#queue.length === this.#head) return;
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    let count = 0;
-    let bytes = 0;
-    while (count < this.#queue.length && count < this.#maxBatchRecords && bytes < this.#maxBatchBytes) {
-      bytes += sizeOf(this.#queue[count]!);
-      count++;
+    const perPartition = new Map<string, number>();
+    let end = this.#head;
+    let total = 0;
+    while (end < this.#queue.length && end - this.#head < this.#maxBatchRecords) {
+      const q = this.#queue[end]!;
+      const id = `${q.topic}\0${q.partition}`;
+      const bytes = (perPartition.get(id) ?? 0) + q.size;
+      // A record alone over the limit still goes, alone, for the broker to accept or refuse.
+      if (end > this.#head && (bytes > this.#maxBatchBytes || total + q.size > MAX_REQUEST_BYTES)) break;
+      perPartition.set(id, bytes);
+      total += q.size;
+      end++;
     }
-    const batch = this.#queue.slice(0, count);
-    this.#queue = this.#queue.slice(count);
-    this.#queueBytes -= bytes;
+    const batch = this.#queue.slice(this.#head, end);
+    this.#head = end;
+    this.#queueBytes -= total;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 65_536) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
     this.#sticky++;
     this.#inFlight = this.#produce(batch).finally(() => {
       this.#inFlight = null;
-      if (this.#queue.length > 0) this.#schedule();
+      if (this.#queue.length > this.#head) this.#schedule();
     });
   }
 
-  async #produce(batch: readonly Pending[]): Promise<void> {
+  async #produce(batch: Queued[]): Promise<void> {
+    let base: Map<string, number>;
     try {
-      const result = await this.#client.send({
-        messages: batch.map((p) => ({
-          topic: p.topic,
-          partition: p.partition,
-          key: p.key ?? undefined,
-          value: p.value ?? undefined,
-          headers: p.headers,
-          timestamp: BigInt(p.timestamp),
-        })),
-      });
-      // The broker answers with one base offset per partition; records of a partition were
-      // appended in batch order, so each one's offset is the base plus its rank.
-      const base = new Map<string, number>();
-      for (const o of result.offsets ?? []) base.set(`${o.topic}\0${o.partition}`, Number(o.offset));
-      const rank = new Map<string, number>();
-      for (const p of batch) {
-        const id = `${p.topic}\0${p.partition}`;
-        const n = rank.get(id) ?? 0;
-        rank.set(id, n + 1);
-        const first = base.get(id);
-        if (first === undefined) {
-          p.reject(
-            new BusError(
-              BusErrorCodes.BACKEND,
-              `Kafka acknowledged no offset for ${p.topic}[${p.partition}]`,
-            ),
-          );
-          continue;
-        }
-        p.resolve({ topic: p.topic, partition: p.partition, offset: first + n, timestamp: p.timestamp });
-      }
+      const result = await this.#client.send({ messages: batch });
+      base = new Map((result.offsets ?? []).map((o) => [`${o.topic}\0${o.partition}`, Number(o.offset)]));
     } catch (error) {
       const busError = toBusError(error, `Producing ${batch.length} record(s)`, this.#brokers);
       if (busError.code === BusErrorCodes.UNKNOWN_TOPIC) this.#metadata.forget();
-      for (const p of batch) p.reject(busError);
+      for (const q of batch) fail(q.call, busError);
+      return;
+    }
+    // The broker answers with one base offset per partition; the records of a partition were
+    // appended in batch order, so each one's offset is the base plus its rank.
+    const rank = new Map<string, number>();
+    for (const q of batch) {
+      const id = `${q.topic}\0${q.partition}`;
+      const n = rank.get(id) ?? 0;
+      rank.set(id, n + 1);
+      const first = base.get(id);
+      if (first === undefined) {
+        fail(
+          q.call,
+          new BusError(BusErrorCodes.BACKEND, `Kafka acknowledged no offset for ${q.topic}[${q.partition}]`),
+        );
+        continue;
+      }
+      const call = q.call;
+      call.results[q.index] = {
+        topic: q.topic,
+        partition: q.partition,
+        offset: first + n,
+        timestamp: Number(q.timestamp),
+      };
+      if (--call.remaining === 0 && !call.failed) call.resolve(call.results);
     }
   }
+}
+
+function fail(call: Call, error: Error): void {
+  if (call.failed) return;
+  call.failed = true;
+  call.reject(error);
 }

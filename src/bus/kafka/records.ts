@@ -1,7 +1,10 @@
 // Turns the record batches of one fetched partition into bus records.
 
 import { type fetchV17 } from '@platformatic/kafka';
-import { type BusRecord } from '../types.ts';
+import { type BusRecord, type Headers } from '../types.ts';
+
+/** Shared by every record without headers (most market data), to save an object per record. */
+const NO_HEADERS: Headers = Object.freeze({});
 
 /**
  * Returns the records at or after `from` (a batch may start before the fetch offset) and
@@ -26,9 +29,13 @@ export function decodeFetchedPartition(
     for (const record of batch.records) {
       const offset = base + record.offsetDelta;
       if (offset < from) continue;
-      const headers: Record<string, Buffer> = {};
-      for (const [name, value] of record.headers) {
-        if (name !== null) headers[name.toString('utf8')] = value ?? Buffer.alloc(0);
+      let headers: Headers = NO_HEADERS;
+      if (record.headers.length > 0) {
+        const h: Record<string, Buffer> = {};
+        for (const [name, value] of record.headers) {
+          if (name !== null) h[name.toString('utf8')] = value ?? Buffer.alloc(0);
+        }
+        headers = h;
       }
       records.push({
         topic,
