@@ -1,5 +1,6 @@
 // The broker the Kafka tests run on: a fresh single node started for the run, or one given by --bootstrap.
 
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveKafkaClasspath, startKafka, stopKafka } from '../src/ops/kafka/index.ts';
 import { progress } from './types.ts';
@@ -26,6 +27,8 @@ export async function stopBenchBroker(): Promise<void> {
   mustStop = false;
   const result = await stopKafka({ home: BENCH_HOME, onProgress: progress });
   progress(`Kafka stopped (pids ${result.stopped.join(', ') || 'none running'})`);
+  // The run leaves gigabytes of records behind; the next run formats afresh anyway.
+  await rm(BENCH_HOME, { recursive: true, force: true });
 }
 
 export async function acquireBroker(bootstrap: string | null): Promise<Broker> {
