@@ -26,12 +26,12 @@ import { decodeFetchedPartition } from './records.ts';
 
 const IS_CONTROL = 0x20;
 /**
- * Fetching goes on while a partition holds less than this, so that the next records are on
- * their way while the caller processes the current ones; it also bounds memory per partition.
+ * Per partition per fetch. Fetching goes on while a partition holds less than one fetch's
+ * worth, so the next records are on their way while the caller processes the current ones.
  */
-const PREFETCH_BYTES = 4 * 1024 * 1024;
-/** Per partition per fetch: smaller responses decode faster than a few large ones. */
-const PARTITION_FETCH_BYTES = 1024 * 1024;
+const PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
+/** No fetch starts while the consumer holds this much in all, which bounds its memory. */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 const recordBytes = (r: BusRecord): number => 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
 
@@ -478,8 +478,11 @@ export class KafkaConsumer implements Consumer {
   /** Starts one fetch per leader for assigned, unpaused partitions whose buffer has room. */
   #kickFetch(): void {
     if (this.#closed || this.#states.size === 0) return;
+    let buffered = 0;
+    for (const s of this.#states.values()) buffered += s.bufferedBytes;
+    if (buffered >= MAX_BUFFERED_BYTES) return;
     const wanted = [...this.#states.values()].filter(
-      (s) => !s.paused && s.position !== null && s.bufferedBytes < PREFETCH_BYTES,
+      (s) => !s.paused && s.position !== null && s.bufferedBytes < PARTITION_FETCH_BYTES,
     );
     if (wanted.length === 0) return;
     const topics = [...new Set(wanted.map((s) => s.topic))];
