@@ -136,6 +136,39 @@ describe('interop with kcat and the Kafka tools', { skip }, async () => {
     },
   );
 
+  it(
+    'StreamForge reads batches kcat compressed with gzip, snappy, lz4 and zstd',
+    { ...TIMEOUT, skip: noKcat },
+    async (t) => {
+      const bus = await openKafka(t);
+      const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
+      for (const codec of codecs) {
+        const topic = await tempTopic(t, bus, { partitions: 1, prefix: `interop-${codec}` });
+        // Many records per batch, so that the codec has something to compress.
+        const values = Array.from({ length: 500 }, (_, i) => `${frames[i % 2]} #${i}`);
+        const child = execFile('kcat', ['-b', kafkaBootstrap()!, '-P', '-t', topic, '-z', codec, '-K', '|']);
+        child.stdin!.end(values.map((v, i) => `k${i}|${v}`).join('\n') + '\n');
+        await new Promise<void>((resolve, reject) =>
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`)))),
+        );
+        const consumer = bus.consumer();
+        defer(t, () => consumer.close());
+        await consumer.assign([{ topic, partition: 0 }]);
+        await consumer.seekToBeginning();
+        const records: BusRecord[] = [];
+        const deadline = Date.now() + 20_000;
+        while (records.length < values.length && Date.now() < deadline)
+          records.push(...(await consumer.poll({ timeoutMs: 250 })));
+        assert.equal(records.length, values.length, `${codec}: every record arrives`);
+        records.forEach((r, i) => {
+          assert.equal(r.offset, i, `${codec}: offsets in order`);
+          assert.equal(r.key?.toString(), `k${i}`);
+          assert.equal(r.value?.toString(), values[i]);
+        });
+      }
+    },
+  );
+
   it("Kafka's console consumer reads what StreamForge produced", TIMEOUT, async (t) => {
     const bus = await openKafka(t);
     const topic = await tempTopic(t, bus, { partitions: 2, prefix: 'interop' });

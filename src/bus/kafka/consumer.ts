@@ -24,12 +24,14 @@ import { TopicMetadataCache } from './metadata.ts';
 import { retrying } from './retry.ts';
 import { decodeFetchedPartition } from './records.ts';
 
-const IS_CONTROL = 0x20;
-/**
- * Per partition per fetch. Fetching goes on while a partition holds less than one fetch's
- * worth, so the next records are on their way while the caller processes the current ones.
- */
+/** Per partition per fetch. */
 const PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
+/**
+ * A partition is fetched again while it holds less than this: two fetches' worth, so that
+ * the next fetch is on its way while the caller processes a whole previous one (with one
+ * fetch's worth, a full answer stopped fetching until the caller had drained it).
+ */
+const PARTITION_BUFFER_BYTES = 2 * PARTITION_FETCH_BYTES;
 /** No fetch starts while the consumer holds this much in all, which bounds its memory. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
@@ -482,7 +484,7 @@ export class KafkaConsumer implements Consumer {
     for (const s of this.#states.values()) buffered += s.bufferedBytes;
     if (buffered >= MAX_BUFFERED_BYTES) return;
     const wanted = [...this.#states.values()].filter(
-      (s) => !s.paused && s.position !== null && s.bufferedBytes < PARTITION_FETCH_BYTES,
+      (s) => !s.paused && s.position !== null && s.bufferedBytes < PARTITION_BUFFER_BYTES,
     );
     if (wanted.length === 0) return;
     const topics = [...new Set(wanted.map((s) => s.topic))];
@@ -556,7 +558,22 @@ export class KafkaConsumer implements Consumer {
           this.#states.get(keyOf(topic, part.partitionIndex)) !== a.state
         )
           continue;
-        const { records, next } = decodeFetchedPartition(topic, part, a.offset, IS_CONTROL);
+        let decoded: ReturnType<typeof decodeFetchedPartition>;
+        try {
+          decoded = decodeFetchedPartition(topic, part, a.offset);
+        } catch (error) {
+          // A batch we cannot read (corrupt, or an unknown codec) must not be skipped silently:
+          // the partition stops here and every poll reports it until the caller seeks past it.
+          a.state.paused = true;
+          this.#fetchError = toBusError(
+            error,
+            `Decoding ${topic}[${part.partitionIndex}] at offset ${a.offset}`,
+            this.#brokers,
+          );
+          woke = true;
+          continue;
+        }
+        const { records, next } = decoded;
         if (next > a.state.fetchOffset) a.state.fetchOffset = next;
         if (records.length > 0) {
           a.state.chunks.push(records);

@@ -11,6 +11,7 @@ import {
 } from '../types.ts';
 import { KafkaAdmin } from './admin.ts';
 import { clientConfig, type KafkaClientConfig } from './client-config.ts';
+import { ensureZstdDecompression } from './compression.ts';
 import { KafkaConsumer } from './consumer.ts';
 import { KafkaProducer } from './producer.ts';
 
@@ -57,6 +58,8 @@ class KafkaBus implements Bus {
 }
 
 /** Opens the Kafka bus and checks that a broker answers, so a wrong address fails here. */
+ensureZstdDecompression();
+
 export async function openKafkaBus(
   brokers: readonly string[],
   options: Readonly<Record<string, string>>,
