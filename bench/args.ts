@@ -6,12 +6,12 @@ import { type BenchParams } from './types.ts';
 export const USAGE = `Usage: npm run bench -- [options]
 
   --bootstrap host:port   use a running broker instead of starting a fresh one
-  --records N             records of 100 B per Kafka test (default 1,000,000; 1 KiB tests use N/5)
-  --records-1k N          records of 1 KiB per Kafka test (default records/5)
+  --records N             records of 100 B per Kafka test (default 1,000,000; 1 KiB tests use N/2)
+  --records-1k N          records of 1 KiB per Kafka test (default records/2)
   --embedded-records N    records appended to the embedded log (default 2,000,000)
   --partitions N          partitions of every test topic (default 1)
   --rounds N              run each measurement N times and keep the best (default 2; 1 with --quick)
-  --quick                 smoke run: 100,000 / 20,000 / 200,000 records, one round
+  --quick                 smoke run: 100,000 / 50,000 / 200,000 records, one round
   --no-embedded           skip the embedded backend
   --no-kafka              skip the Kafka tests
   --help`;
@@ -44,7 +44,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
   if (values.help) return null;
   const quick = values.quick ?? false;
   const small = count(values.records, 'records', quick ? 100_000 : 1_000_000);
-  const large = count(values['records-1k'], 'records-1k', Math.max(1, Math.floor(small / 5)));
+  // Half the count at 1 KiB: about 0.5 GB, enough that a 1 KiB round lasts seconds, not one.
+  const large = count(values['records-1k'], 'records-1k', Math.max(1, Math.floor(small / 2)));
   const bootstrap = values.bootstrap ?? null;
   if (bootstrap !== null && !/^[^:\s]+:\d{1,5}$/.test(bootstrap))
     throw new Error(`--bootstrap ${bootstrap} is not host:port`);

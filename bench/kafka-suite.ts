@@ -6,13 +6,14 @@ import { JAVA_TUNED_PROPS, javaConsume, javaProduce } from './kafka-java.ts';
 import { kafkajsClient, kafkajsConsume, kafkajsProduce } from './kafkajs.ts';
 import { openKafka, sfConsume, sfProduce } from './kafka-streamforge.ts';
 import { type KafkaRow } from './report.ts';
-import { type BenchParams, best, type Client, Clients, type Figure, progress } from './types.ts';
+import { type BenchParams, best, type Client, Clients, type Figure, progress, withCpu } from './types.ts';
 
 type Produce = (topic: string, records: number, size: number) => Promise<Figure>;
 type Consume = (topic: string, records: number, group: string) => Promise<{ fetch: Figure; total: Figure }>;
 
 const rate = (f: Figure): string =>
-  `${Math.round(f.recordsPerSec).toLocaleString('en-US')} records/s, ${f.mbPerSec.toFixed(1)} MB/s`;
+  `${Math.round(f.recordsPerSec).toLocaleString('en-US')} records/s, ${f.mbPerSec.toFixed(1)} MB/s` +
+  (f.cpuMicrosPerRecord === undefined ? '' : `, ${f.cpuMicrosPerRecord.toFixed(2)} us CPU/record`);
 
 export async function benchKafka(params: BenchParams, broker: Broker, rows: KafkaRow[]): Promise<void> {
   const bus: Bus = await openKafka(broker.bootstrap);
@@ -29,13 +30,13 @@ export async function benchKafka(params: BenchParams, broker: Broker, rows: Kafk
   const producers: Record<Client, Produce> = {
     java: (t, n, s) => javaProduce(broker.bootstrap, t, n, s),
     'java-tuned': (t, n, s) => javaProduce(broker.bootstrap, t, n, s, JAVA_TUNED_PROPS),
-    streamforge: (t, n, s) => sfProduce(bus, t, n, s),
-    kafkajs: (t, n, s) => kafkajsProduce(kafkajs, t, n, s),
+    streamforge: (t, n, s) => withCpu(() => sfProduce(bus, t, n, s)),
+    kafkajs: (t, n, s) => withCpu(() => kafkajsProduce(kafkajs, t, n, s)),
   };
   const consumers: Partial<Record<Client, Consume>> = {
     java: (t, n, g) => javaConsume(broker.bootstrap, t, n, g),
-    streamforge: (t, n, g) => sfConsume(bus, t, n, g),
-    kafkajs: (t, n, g) => kafkajsConsume(kafkajs, t, n, g),
+    streamforge: (t, n, g) => withCpu(() => sfConsume(bus, t, n, g)),
+    kafkajs: (t, n, g) => withCpu(() => kafkajsConsume(kafkajs, t, n, g)),
   };
   const clients = Object.values(Clients);
   // Consumers have no tuned Java variant: the tool's fetch defaults already ask for 1 MiB per partition.

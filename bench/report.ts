@@ -75,6 +75,8 @@ export interface BenchReport {
   readonly kafkaResults: KafkaRow[];
   embedded: EmbeddedResult | null;
   streamforgeVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
+  /** KafkaJS's CPU per record over StreamForge's: how many times less CPU StreamForge needs. */
+  cpuEfficiencyVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
   targets?: Target[];
 }
 
@@ -103,6 +105,7 @@ export function evaluate(report: BenchReport): void {
   }
   const targets: Target[] = [];
   const ratios: Array<{ direction: Direction; recordSize: number; ratio: number }> = [];
+  const cpu: Array<{ direction: Direction; recordSize: number; ratio: number }> = [];
   for (const direction of ['produce', 'consume'] as const) {
     for (const { recordSize } of report.params.cases) {
       const sf = find(rows, direction, recordSize, Clients.STREAMFORGE);
@@ -116,6 +119,13 @@ export function evaluate(report: BenchReport): void {
         actual: vsJava,
         pass: vsJava !== null && vsJava >= 0.6,
       });
+      if (js && sf.figure.cpuMicrosPerRecord && js.figure.cpuMicrosPerRecord) {
+        cpu.push({
+          direction,
+          recordSize,
+          ratio: js.figure.cpuMicrosPerRecord / sf.figure.cpuMicrosPerRecord,
+        });
+      }
       if (js) {
         const ratio = sf.figure.recordsPerSec / js.figure.recordsPerSec;
         ratios.push({ direction, recordSize, ratio });
@@ -138,6 +148,7 @@ export function evaluate(report: BenchReport): void {
     });
   }
   report.streamforgeVsKafkajs = ratios;
+  report.cpuEfficiencyVsKafkajs = cpu;
   report.targets = targets;
 }
 
@@ -182,11 +193,22 @@ export function formatReport(report: BenchReport): string {
       r.figure.mbPerSec.toFixed(1),
       ratio(r.vsJava),
       r.total ? int(r.total.recordsPerSec) : '',
+      r.figure.cpuMicrosPerRecord === undefined ? '' : r.figure.cpuMicrosPerRecord.toFixed(2),
       r.figure.rounds.length > 1 ? r.figure.rounds.map(int).join(' / ') : '',
     ]);
     out.push(
       table(
-        ['test', 'client', 'records', 'records/s', 'MB/s', 'vs Java', 'incl. join rec/s', 'rounds rec/s'],
+        [
+          'test',
+          'client',
+          'records',
+          'records/s',
+          'MB/s',
+          'vs Java',
+          'incl. join rec/s',
+          'CPU us/rec',
+          'rounds rec/s',
+        ],
         rows,
       ),
     );
@@ -200,6 +222,14 @@ export function formatReport(report: BenchReport): string {
         '',
         'StreamForge vs KafkaJS: ' +
           report.streamforgeVsKafkajs
+            .map((r) => `${r.direction} ${sizeLabel(r.recordSize)} ${ratio(r.ratio)}`)
+            .join(', '),
+      );
+    }
+    if (report.cpuEfficiencyVsKafkajs?.length) {
+      out.push(
+        'CPU per record, KafkaJS over StreamForge (the client cost without the shared broker): ' +
+          report.cpuEfficiencyVsKafkajs
             .map((r) => `${r.direction} ${sizeLabel(r.recordSize)} ${ratio(r.ratio)}`)
             .join(', '),
       );

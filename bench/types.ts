@@ -44,6 +44,12 @@ export interface Figure {
   /** Every round's records/s, best first is not implied: in the order they ran. */
   readonly rounds: readonly number[];
   readonly note?: string;
+  /**
+   * CPU time (user + system, all threads) the client's process spent per record while it
+   * ran: what a client costs independently of how busy the shared broker was. Only for the
+   * clients that run inside the bench process (StreamForge, KafkaJS).
+   */
+  readonly cpuMicrosPerRecord?: number;
 }
 
 export function figure(records: number, bytes: number, seconds: number, note?: string): Figure {
@@ -57,6 +63,19 @@ export function figure(records: number, bytes: number, seconds: number, note?: s
     rounds: [recordsPerSec],
     ...(note === undefined ? {} : { note }),
   };
+}
+
+/** Runs an in-process client and adds the CPU it used per record to its figure(s). */
+export async function withCpu<T extends Figure | { fetch: Figure; total: Figure }>(
+  run: () => Promise<T>,
+): Promise<T> {
+  const before = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(before);
+  const micros = used.user + used.system;
+  const add = (f: Figure): Figure => ({ ...f, cpuMicrosPerRecord: micros / f.records });
+  if ('fetch' in result) return { ...result, fetch: add(result.fetch), total: add(result.total) };
+  return add(result as Figure) as T;
 }
 
 /** Keeps the best of several rounds, remembering every round's rate. */
