@@ -1,7 +1,8 @@
-// The `streamforge` command line: broker provisioning, topics, produce/consume, groups.
+// The `streamforge` command line: broker provisioning, topics, the data-product catalog, produce/consume, groups.
 
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_BUS_URI } from '../../bus/open.ts';
+import { registerCatalogCommand } from './commands/catalog.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupCommands } from './commands/groups.ts';
@@ -24,6 +25,7 @@ const program = new Command('streamforge')
 
 registerKafkaCommands(program);
 registerTopicCommands(program);
+registerCatalogCommand(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
 registerGroupCommands(program);

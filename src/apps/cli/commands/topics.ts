@@ -1,13 +1,87 @@
 // `streamforge topics list|create|describe|delete|alter`: topic administration on either backend.
 
 import { type Command } from 'commander';
+import { applyCatalog, type ApplyReport } from '../../../contracts/apply.ts';
+import { catalog } from '../../../contracts/catalog.ts';
 import { keyValue, positiveInt } from '../args.ts';
 import { withBus } from '../bus.ts';
 import { action } from '../errors.ts';
 import { printJson, printTable } from '../output.ts';
 
+function printApplyReport(report: ApplyReport): void {
+  const rows: Array<[string, string, string]> = [
+    ...report.created.map((c): [string, string, string] => [
+      'create',
+      c.topic,
+      `${c.partitions} partition(s), replication ${c.replicationFactor}, ${Object.entries(c.configs)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    ]),
+    ...report.altered.map((a): [string, string, string] => [
+      'alter',
+      a.topic,
+      Object.entries(a.configs)
+        .map(([k, c]) => `${k}: ${c.from ?? '(unset)'} -> ${c.to}`)
+        .join(', '),
+    ]),
+    ...report.partitionsRaised.map((r): [string, string, string] => [
+      'partitions',
+      r.topic,
+      `${r.from} -> ${r.to} (keys move: per-key order holds for records written from now on)`,
+    ]),
+    ...report.unchanged.map((t): [string, string, string] => ['unchanged', t, '']),
+    ...report.drift.map((d): [string, string, string] => [`drift`, d.topic, `${d.kind}: ${d.message}`]),
+  ];
+  printTable(['ACTION', 'TOPIC', 'DETAIL'], rows);
+  const counts =
+    `${report.created.length} created, ${report.altered.length} altered, ` +
+    `${report.partitionsRaised.length} with more partitions, ${report.unchanged.length} unchanged, ` +
+    `${report.drift.length} drift`;
+  const verdict = !report.changed
+    ? 'No change: the topics already match the catalog.'
+    : report.dryRun
+      ? 'Dry run: nothing was changed.'
+      : 'Applied.';
+  process.stderr.write(`${counts}. ${verdict}\n`);
+  if (report.drift.length > 0)
+    process.stderr.write('Drift is reported, not fixed: it needs a decision (see DETAIL).\n');
+}
+
 export function registerTopicCommands(program: Command): void {
-  const topics = program.command('topics').description('list, create, describe, alter and delete topics');
+  const topics = program
+    .command('topics')
+    .description('list, create, describe, alter and delete topics; apply the data-product catalog');
+
+  topics
+    .command('apply')
+    .description(
+      'create and configure every topic of the data-product catalog (and its .dlq); report drift it cannot fix',
+    )
+    .option(
+      '-r, --replication-factor <n>',
+      'copies of each partition for new topics: 1 on a single node, 3 on a cluster',
+      positiveInt('--replication-factor'),
+      1,
+    )
+    .option('--dry-run', 'show what would change without changing anything')
+    .option('--json', 'print the report as JSON')
+    .action(
+      action(
+        async (
+          options: { replicationFactor: number; dryRun?: boolean; json?: boolean },
+          command: Command,
+        ) => {
+          const report = await withBus(command, (bus) =>
+            applyCatalog(bus.admin(), catalog.products, {
+              replicationFactor: options.replicationFactor,
+              dryRun: options.dryRun ?? false,
+            }),
+          );
+          if (options.json) printJson(report);
+          else printApplyReport(report);
+        },
+      ),
+    );
 
   topics
     .command('list')

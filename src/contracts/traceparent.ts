@@ -1,0 +1,85 @@
+// W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/): generate, parse, validate.
+
+import { randomBytes } from 'node:crypto';
+
+export interface TraceContext {
+  /** Two lowercase hex digits; "00" is the only version defined so far. */
+  readonly version: string;
+  /** 32 lowercase hex digits, not all zero. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits, not all zero: the span that produced the record. */
+  readonly parentId: string;
+  /** 8 bits of trace flags; bit 0 is `sampled`. */
+  readonly flags: number;
+}
+
+const hex = (length: number): RegExp => new RegExp(`^[0-9a-f]{${length}}$`);
+const HEX2 = hex(2);
+const HEX16 = hex(16);
+const HEX32 = hex(32);
+
+/** Why `text` is not a valid traceparent, or undefined when it is. */
+export function traceparentProblem(text: string): string | undefined {
+  if (text.length < 55) return `is ${text.length} characters, a traceparent has 55`;
+  const version = text.slice(0, 2);
+  if (!HEX2.test(version)) return 'version is not two lowercase hex digits';
+  if (version === 'ff') return 'version ff is forbidden';
+  // Version 00 is exactly 55 characters; a later version may append fields after a '-',
+  // and a parser must then read the first four fields as version 00 defines them.
+  if (version === '00' && text.length !== 55) return `is ${text.length} characters, version 00 has 55`;
+  if (text.length > 55 && text[55] !== '-') return 'fields after the flags must follow a "-"';
+  if (text[2] !== '-' || text[35] !== '-' || text[52] !== '-') return 'fields are not separated by "-"';
+  const traceId = text.slice(3, 35);
+  const parentId = text.slice(36, 52);
+  const flags = text.slice(53, 55);
+  if (!HEX32.test(traceId)) return 'trace-id is not 32 lowercase hex digits';
+  if (/^0+$/.test(traceId)) return 'trace-id is all zeros';
+  if (!HEX16.test(parentId)) return 'parent-id is not 16 lowercase hex digits';
+  if (/^0+$/.test(parentId)) return 'parent-id is all zeros';
+  if (!HEX2.test(flags)) return 'trace-flags is not two lowercase hex digits';
+  return undefined;
+}
+
+/** The parsed context, or undefined when `text` is not a valid traceparent. */
+export function parseTraceparent(text: string): TraceContext | undefined {
+  if (traceparentProblem(text) !== undefined) return undefined;
+  return {
+    version: text.slice(0, 2),
+    traceId: text.slice(3, 35),
+    parentId: text.slice(36, 52),
+    flags: Number.parseInt(text.slice(53, 55), 16),
+  };
+}
+
+/** Formats as version 00 (the version this code implements, whatever version it parsed). */
+export function formatTraceparent(context: Omit<TraceContext, 'version'>): string {
+  return `00-${context.traceId}-${context.parentId}-${(context.flags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+export function isSampled(context: TraceContext): boolean {
+  return (context.flags & 1) === 1;
+}
+
+function randomHex(bytes: number): string {
+  // An all-zero id is invalid; with 64+ random bits it never happens, but the spec forbids it.
+  for (;;) {
+    const id = randomBytes(bytes).toString('hex');
+    if (!/^0+$/.test(id)) return id;
+  }
+}
+
+/** Starts a new trace: fresh trace-id and parent-id. */
+export function newTraceparent(sampled = true): string {
+  return formatTraceparent({ traceId: randomHex(16), parentId: randomHex(8), flags: sampled ? 1 : 0 });
+}
+
+/**
+ * Continues `parent`'s trace from a new span (a record produced while handling a consumed
+ * one): same trace-id and flags, new parent-id. Starts a new trace when `parent` is invalid,
+ * as the spec asks.
+ */
+export function childTraceparent(parent: string | TraceContext | undefined): string {
+  const context = typeof parent === 'string' ? parseTraceparent(parent) : parent;
+  if (!context) return newTraceparent();
+  return formatTraceparent({ traceId: context.traceId, parentId: randomHex(8), flags: context.flags });
+}
