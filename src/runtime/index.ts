@@ -1,0 +1,24 @@
+// The public face of the service runtime: define a service, run it, observe it.
+
+export { ControlPlane, queueMatches, UnknownCommandError } from './control.ts';
+export { type ComponentState, ComponentStates, Lifecycle } from './lifecycle.ts';
+export { noMetrics, type RuntimeLogger, type RuntimeMetrics, silentLogger } from './log.ts';
+export {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryable,
+  PermanentError,
+  type RetryPolicy,
+  retryPolicy,
+} from './retry.ts';
+export { type HealthReport, type RunOptions, ServiceRunner } from './runner.ts';
+export {
+  defineService,
+  type EmitOptions,
+  type HandlerContext,
+  type Input,
+  type InputOf,
+  isFrom,
+  type ServiceDefinition,
+  type ValueOf,
+} from './service.ts';

@@ -1,0 +1,582 @@
+// Runs one service instance: consumer group, decode, handle with retries, DLQ, produce, then commit.
+
+import os from 'node:os';
+import {
+  type Admin,
+  type Bus,
+  type BusRecord,
+  type Consumer,
+  type ProduceRecord,
+  type Producer,
+  type TopicPartition,
+} from '../bus/types.ts';
+import { isBusError } from '../bus/errors.ts';
+import {
+  decode,
+  decodeBytes,
+  decodeCompacted,
+  encode,
+  encodeBytes,
+  encodeTombstone,
+  childTraceparent,
+  type Product,
+  type ProducerIdentity,
+  toDeadLetter,
+} from '../contracts/index.ts';
+import { type QueueCommand } from '../contracts/schema/control.ts';
+import { ControlPlane, UnknownCommandError } from './control.ts';
+import { type ComponentState, ComponentStates, Lifecycle } from './lifecycle.ts';
+import { noMetrics, type RuntimeLogger, type RuntimeMetrics, silentLogger } from './log.ts';
+import {
+  backoffDelay,
+  errorCode,
+  errorMessage,
+  isRetryable,
+  type RetryPolicy,
+  retryPolicy,
+  sleep,
+} from './retry.ts';
+import { type EmitOptions, type HandlerContext, type Input, type ServiceDefinition } from './service.ts';
+
+export interface RunOptions {
+  readonly bus: Bus;
+  /** This replica's id; default `<service>-<host>-<pid>-<n>`. */
+  readonly instance?: string;
+  /** The queue (workflow) this instance answers for on the control plane; default the service name. */
+  readonly queueId?: string;
+  readonly log?: RuntimeLogger;
+  readonly metrics?: RuntimeMetrics;
+  /** Listen on queue-control and publish on queue-events. Default true. */
+  readonly control?: boolean;
+  readonly heartbeatMs?: number;
+  /** How long a graceful stop may take before the instance gives up on in-flight work. Default 30 s. */
+  readonly shutdownTimeoutMs?: number;
+  /** How often consumer lag is read for the metrics. Default 5 s; 0 turns it off. */
+  readonly lagIntervalMs?: number;
+  readonly sessionTimeoutMs?: number;
+}
+
+export interface HealthReport {
+  readonly service: string;
+  readonly instance: string;
+  readonly state: ComponentState;
+  readonly reason?: string;
+  readonly assigned: readonly TopicPartition[];
+}
+
+let instances = 0;
+const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
+
+/** How many failures in a row (commits, polls) turn a running instance degraded. */
+const DEGRADED_AFTER = 3;
+
+export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
+  readonly lifecycle: Lifecycle;
+  readonly identity: ProducerIdentity;
+  readonly #definition: ServiceDefinition<C>;
+  readonly #options: RunOptions;
+  readonly #log: RuntimeLogger;
+  readonly #metrics: RuntimeMetrics;
+  readonly #retry: RetryPolicy;
+  readonly #byTopic: ReadonlyMap<string, Product>;
+  readonly #abort = new AbortController();
+  #consumer: Consumer | null = null;
+  #producer: Producer | null = null;
+  #admin: Admin | null = null;
+  #control: ControlPlane | null = null;
+  #loop: Promise<void> | null = null;
+  #timers: NodeJS.Timeout[] = [];
+  #paused = false;
+  #failuresInRow = 0;
+  #lastProgress = 0;
+  #stopping: Promise<void> | null = null;
+  #lagged = new Set<string>();
+
+  constructor(definition: ServiceDefinition<C>, options: RunOptions) {
+    this.#definition = definition;
+    this.#options = options;
+    const instance = options.instance ?? `${definition.name}-${os.hostname()}-${process.pid}-${++instances}`;
+    this.identity = { service: definition.name, instance };
+    this.lifecycle = new Lifecycle(instance);
+    this.#log = options.log ?? silentLogger;
+    this.#metrics = options.metrics ?? noMetrics;
+    this.#retry = retryPolicy(definition.retry);
+    this.#byTopic = new Map(definition.consumes.map((p) => [p.topic, p]));
+    this.#metrics.setState(this.lifecycle.state);
+    this.lifecycle.onChange((next, previous, reason) => {
+      this.#metrics.setState(next);
+      this.#log.info({ state: next, previous, ...(reason ? { reason } : {}) }, `state ${next}`);
+    });
+  }
+
+  get groupId(): string {
+    return this.#definition.name;
+  }
+
+  health(): HealthReport {
+    return {
+      service: this.identity.service,
+      instance: this.identity.instance,
+      state: this.lifecycle.state,
+      ...(this.lifecycle.reason ? { reason: this.lifecycle.reason } : {}),
+      assigned: this.#consumer?.assignment() ?? [],
+    };
+  }
+
+  /** Ready to take work: started and not on its way out. */
+  ready(): boolean {
+    const s = this.lifecycle.state;
+    return s === ComponentStates.RUNNING || s === ComponentStates.PAUSED || s === ComponentStates.DEGRADED;
+  }
+
+  /** Joins the group and starts processing in the background; resolves once the loop runs. */
+  async start(): Promise<void> {
+    const { bus } = this.#options;
+    try {
+      this.#producer = bus.producer({ clientId: this.identity.instance });
+      this.#admin = bus.admin();
+      if (this.#options.control ?? true) {
+        this.#control = new ControlPlane({
+          bus,
+          producer: this.#producer,
+          identity: this.identity,
+          queueId: this.#options.queueId ?? this.#definition.name,
+          log: this.#log,
+          metrics: this.#metrics,
+          onCommand: (command) => this.#onCommand(command),
+        });
+        await this.#control.start();
+      }
+      const consumer = bus.consumer({
+        groupId: this.groupId,
+        clientId: this.identity.instance,
+        autoOffsetReset: this.#definition.startFrom ?? 'earliest',
+        maxPollRecords: this.#definition.maxPollRecords ?? 500,
+        ...(this.#options.sessionTimeoutMs ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
+      });
+      this.#consumer = consumer;
+      await consumer.subscribe([...this.#byTopic.keys()], {
+        onRevoked: (partitions) => {
+          this.#metrics.rebalance();
+          for (const tp of partitions) this.#forgetLag(tp);
+          this.#log.info({ partitions: partitions.length }, 'partitions revoked');
+        },
+        onAssigned: (partitions) => {
+          if (this.#paused) consumer.pause(partitions);
+          this.#log.info(
+            { partitions: partitions.map((p) => `${p.topic}[${p.partition}]`) },
+            'partitions assigned',
+          );
+        },
+      });
+    } catch (error) {
+      this.lifecycle.to(ComponentStates.FAILED, errorMessage(error));
+      await this.#closeClients();
+      throw error;
+    }
+    this.lifecycle.to(ComponentStates.RUNNING);
+    this.#loop = this.#run();
+    this.#startTimers();
+    await this.#event('started');
+  }
+
+  /** Resolves when the instance has stopped (or failed). */
+  async done(): Promise<void> {
+    await this.#loop;
+    await this.#stopping;
+  }
+
+  pause(): void {
+    if (!this.lifecycle.tryTo(ComponentStates.PAUSED)) return;
+    this.#paused = true;
+    this.#consumer?.pause(this.#consumer.assignment());
+  }
+
+  resume(): void {
+    if (!this.lifecycle.tryTo(ComponentStates.RUNNING)) return;
+    this.#paused = false;
+    this.#consumer?.resume(this.#consumer.assignment());
+  }
+
+  /**
+   * Stops gracefully: no new poll, the record in hand finishes (its handler sees `signal`
+   * abort), outputs are flushed and what was processed is committed, then the group is left.
+   */
+  stop(reason = 'stopped'): Promise<void> {
+    this.#stopping ??= this.#shutdown(reason);
+    return this.#stopping;
+  }
+
+  /**
+   * Drops everything without committing or leaving the group, as a crash would: used by
+   * tests that simulate `kill -9` inside one process. The group notices by session timeout.
+   */
+  async abandon(): Promise<void> {
+    this.#abort.abort();
+    for (const t of this.#timers) clearInterval(t);
+    this.lifecycle.tryTo(ComponentStates.STOPPING);
+    this.lifecycle.tryTo(ComponentStates.FAILED, 'abandoned');
+  }
+
+  async #shutdown(reason: string): Promise<void> {
+    if (this.lifecycle.isFinal) return;
+    this.lifecycle.tryTo(ComponentStates.STOPPING);
+    this.#abort.abort();
+    for (const t of this.#timers) clearInterval(t);
+    const deadline = this.#options.shutdownTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      (this.#loop ?? Promise.resolve()).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadline))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut)
+      this.#log.error({ deadlineMs: deadline }, 'in-flight work did not finish before the shutdown deadline');
+    await this.#event('interrupted', { reason: reason.slice(0, 500) || 'stopped' });
+    await this.#closeClients();
+    this.lifecycle.tryTo(
+      timedOut ? ComponentStates.FAILED : ComponentStates.STOPPED,
+      'shutdown deadline passed',
+    );
+  }
+
+  async #closeClients(): Promise<void> {
+    await this.#control?.close().catch(() => undefined);
+    await this.#producer
+      ?.close()
+      .catch((e: unknown) => this.#log.error({ err: errorMessage(e) }, 'closing the producer failed'));
+    await this.#consumer?.close().catch(() => undefined);
+    await this.#admin?.close().catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    const consumer = this.#consumer!;
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      let records: BusRecord[];
+      try {
+        records = await consumer.poll({ timeoutMs: 200 });
+      } catch (error) {
+        if (signal.aborted) break;
+        if (!isRetryable(error)) {
+          await this.#fail(error, 'poll');
+          return;
+        }
+        this.#failed('poll', error);
+        await sleep(backoffDelay(this.#retry, Math.min(this.#failuresInRow, 8)), signal);
+        continue;
+      }
+      if (this.#paused) consumer.pause(consumer.assignment());
+      if (records.length === 0) continue;
+      try {
+        await this.#process(records);
+      } catch (error) {
+        await this.#fail(error, 'produce');
+        return;
+      }
+    }
+  }
+
+  /** Processes one poll's records in order, sends every output, then commits what was processed. */
+  async #process(records: readonly BusRecord[]): Promise<void> {
+    const signal = this.#abort.signal;
+    const outputs: ProduceRecord[] = [];
+    const processed = new Map<string, { topic: string; partition: number; offset: number }>();
+    const counts = new Map<string, number>();
+    for (const record of records) {
+      if (signal.aborted) break;
+      const done = await this.#processOne(record, outputs);
+      if (!done) break;
+      processed.set(tpKey(record.topic, record.partition), {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset + 1,
+      });
+      counts.set(record.topic, (counts.get(record.topic) ?? 0) + 1);
+    }
+    if (outputs.length > 0) await this.#send(outputs);
+    for (const [topic, n] of counts) this.#metrics.recordsIn(topic, n);
+    if (processed.size === 0) return;
+    try {
+      await this.#consumer!.commit([...processed.values()]);
+      this.#metrics.commit(processed.size);
+      this.#recovered();
+    } catch (error) {
+      // The outputs are out; the next owner of these partitions processes the records again
+      // (at-least-once), which is why consumers of outputs should be idempotent by key.
+      this.#failed('commit', error);
+      if (!isBusError(error, 'REBALANCE_IN_PROGRESS') && !isRetryable(error)) throw error;
+    }
+  }
+
+  /** One record: decode (bad ones go straight to the DLQ), then handle with retries. False when stopping cut it short. */
+  async #processOne(record: BusRecord, outputs: ProduceRecord[]): Promise<boolean> {
+    const product = this.#byTopic.get(record.topic)!;
+    let input: Input;
+    try {
+      input = toInput(product, record);
+    } catch (error) {
+      this.#metrics.error('decode');
+      this.#deadLetter(record, error, 1, outputs);
+      return true;
+    }
+    const signal = this.#abort.signal;
+    for (let attempt = 1; ; attempt++) {
+      const emitted: ProduceRecord[] = [];
+      const started = performance.now();
+      try {
+        await this.#definition.handle(input as never, this.#context(input, emitted));
+        this.#metrics.observeHandler((performance.now() - started) / 1000);
+        outputs.push(...emitted);
+        return true;
+      } catch (error) {
+        this.#metrics.observeHandler((performance.now() - started) / 1000);
+        this.#metrics.error('handler');
+        if (!isRetryable(error) || attempt >= this.#retry.maxAttempts) {
+          this.#deadLetter(record, error, attempt, outputs);
+          return true;
+        }
+        this.#metrics.retried(record.topic);
+        this.#log.warn(
+          {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            attempt,
+            err: errorMessage(error),
+          },
+          'handler failed; retrying',
+        );
+        await sleep(backoffDelay(this.#retry, attempt), signal);
+        if (signal.aborted) return false;
+      }
+    }
+  }
+
+  #deadLetter(record: BusRecord, error: unknown, attempts: number, outputs: ProduceRecord[]): void {
+    const code = errorCode(error);
+    this.#metrics.deadLettered(record.topic, code);
+    this.#log.warn(
+      {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        attempts,
+        code,
+        err: errorMessage(error),
+      },
+      'record sent to the dead-letter topic',
+    );
+    outputs.push(toDeadLetter(record, { code, reason: errorMessage(error), attempts }, this.identity));
+  }
+
+  /** Sends outputs, retrying retryable failures; gives up (and fails the instance) rather than commit unsent work. */
+  async #send(outputs: readonly ProduceRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#producer!.sendBatch(outputs);
+        const counts = new Map<string, number>();
+        for (const o of outputs) counts.set(o.topic, (counts.get(o.topic) ?? 0) + 1);
+        for (const [topic, n] of counts) this.#metrics.recordsOut(topic, n);
+        return;
+      } catch (error) {
+        this.#failed('produce', error);
+        if (!isRetryable(error) || attempt >= this.#retry.maxAttempts) throw error;
+        await sleep(backoffDelay(this.#retry, attempt));
+      }
+    }
+  }
+
+  #context(input: Input, emitted: ProduceRecord[]): HandlerContext {
+    // Every output continues the trace of the input that caused it (a new trace when it had none).
+    const traceOption = { traceparent: childTraceparent(input.meta.trace) };
+    const identity = this.identity;
+    return {
+      service: identity.service,
+      instance: identity.instance,
+      signal: this.#abort.signal,
+      emit: (product, value, options?: EmitOptions) => {
+        const record = encode(product, value, identity, {
+          ...traceOption,
+          ...(options?.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+        });
+        emitted.push({
+          ...record,
+          ...(options?.key === undefined ? {} : { key: options.key }),
+          ...(options?.partition === undefined ? {} : { partition: options.partition }),
+        });
+      },
+      emitBytes: (product, value, key, headers) => {
+        emitted.push(encodeBytes(product, value, key, headers, identity, traceOption));
+      },
+      emitTombstone: (product, key) => {
+        emitted.push(encodeTombstone(product, key, identity, traceOption));
+      },
+      progress: (loaded, total) => {
+        const now = Date.now();
+        if (now - this.#lastProgress < 1000) return;
+        this.#lastProgress = now;
+        void this.#event('loading', { loaded, ...(total === undefined ? {} : { total }) });
+      },
+    };
+  }
+
+  async #onCommand(command: QueueCommand): Promise<void> {
+    const reply = { command_id: command.command_id };
+    switch (command.command) {
+      case 'ping':
+        await this.#event('pong', reply);
+        return;
+      case 'pause':
+        this.pause();
+        await this.#event('heartbeat', { ...reply, state: 'paused' });
+        return;
+      case 'resume':
+      case 'start':
+        this.resume();
+        await this.#event(command.command === 'start' ? 'started' : 'heartbeat', {
+          ...reply,
+          ...(command.command === 'resume' ? { state: 'running' } : {}),
+        });
+        return;
+      case 'stop':
+        void this.stop(
+          `stop command ${command.command_id}${command.args?.reason ? `: ${command.args.reason}` : ''}`,
+        );
+        return;
+      default: {
+        const handler = this.#definition.commands?.[command.command];
+        if (!handler) {
+          throw new UnknownCommandError(this.identity.service, command.command, [
+            'ping',
+            'start',
+            'stop',
+            'pause',
+            'resume',
+            ...Object.keys(this.#definition.commands ?? {}),
+          ]);
+        }
+        await handler(command as Readonly<Record<string, unknown>>, this.#context(commandInput(command), []));
+      }
+    }
+  }
+
+  async #event(
+    event: Parameters<ControlPlane['publish']>[0],
+    fields?: Record<string, unknown>,
+  ): Promise<void> {
+    if (!this.#control) return;
+    try {
+      await this.#control.publish(event, fields);
+    } catch (error) {
+      this.#log.warn({ event, err: errorMessage(error) }, 'could not publish a queue-events event');
+    }
+  }
+
+  #startTimers(): void {
+    const heartbeat = this.#options.heartbeatMs ?? 10_000;
+    if (this.#control && heartbeat > 0) {
+      this.#timers.push(
+        setInterval(() => {
+          const state = this.#paused
+            ? 'paused'
+            : (this.#consumer?.assignment().length ?? 0) > 0
+              ? 'running'
+              : 'idle';
+          void this.#event('heartbeat', { state });
+        }, heartbeat).unref(),
+      );
+    }
+    const lagEvery = this.#options.lagIntervalMs ?? 5_000;
+    if (lagEvery > 0) this.#timers.push(setInterval(() => void this.#readLag(), lagEvery).unref());
+  }
+
+  /** Lag as `kafka-consumer-groups --describe` computes it: log end minus the committed offset. */
+  async #readLag(): Promise<void> {
+    if (!this.#admin || !this.#consumer || this.#abort.signal.aborted) return;
+    try {
+      const assigned = new Set(this.#consumer.assignment().map((tp) => tpKey(tp.topic, tp.partition)));
+      const lags = await this.#admin.groupLag(this.groupId, [...this.#byTopic.keys()]);
+      for (const lag of lags) {
+        const key = tpKey(lag.topic, lag.partition);
+        if (!assigned.has(key)) continue;
+        this.#metrics.setLag(lag.topic, lag.partition, lag.lag);
+        this.#lagged.add(key);
+      }
+      for (const key of [...this.#lagged]) {
+        if (assigned.has(key)) continue;
+        const [topic, partition] = key.split('\0');
+        this.#forgetLag({ topic: topic!, partition: Number(partition) });
+      }
+    } catch (error) {
+      this.#log.debug({ err: errorMessage(error) }, 'reading consumer lag failed');
+    }
+  }
+
+  #forgetLag(tp: TopicPartition): void {
+    if (this.#lagged.delete(tpKey(tp.topic, tp.partition))) this.#metrics.clearLag(tp.topic, tp.partition);
+  }
+
+  #failed(kind: string, error: unknown): void {
+    this.#metrics.error(kind);
+    this.#failuresInRow++;
+    this.#log.warn({ kind, failuresInRow: this.#failuresInRow, err: errorMessage(error) }, `${kind} failed`);
+    if (this.#failuresInRow >= DEGRADED_AFTER)
+      this.lifecycle.tryTo(ComponentStates.DEGRADED, `${kind}: ${errorMessage(error)}`);
+  }
+
+  #recovered(): void {
+    if (this.#failuresInRow === 0) return;
+    this.#failuresInRow = 0;
+    if (this.lifecycle.state === ComponentStates.DEGRADED)
+      this.lifecycle.tryTo(this.#paused ? ComponentStates.PAUSED : ComponentStates.RUNNING);
+  }
+
+  async #fail(error: unknown, kind: string): Promise<void> {
+    this.#metrics.error(kind);
+    this.#log.error({ kind, err: errorMessage(error) }, 'the service failed');
+    this.lifecycle.tryTo(ComponentStates.FAILED, `${kind}: ${errorMessage(error)}`);
+    await this.#event('error', {
+      reason: `${kind}: ${errorMessage(error)}`.slice(0, 1000),
+      code: errorCode(error),
+    });
+    for (const t of this.#timers) clearInterval(t);
+    await this.#closeClients();
+  }
+}
+
+/** Decodes a record per its product's format and policy (a compacted product may hold tombstones). */
+function toInput(product: Product, record: BusRecord): Input {
+  const key = record.key === null ? null : record.key.toString('utf8');
+  if (product.value.format === 'bytes') {
+    const decoded = decodeBytes(product as never, record);
+    return { product, value: decoded as never, key, meta: decoded, record };
+  }
+  if (product.cleanup.policy === 'compact') {
+    const decoded = decodeCompacted(product as never, record);
+    return { product, value: (decoded?.value ?? null) as never, key, meta: decoded ?? emptyMeta, record };
+  }
+  const decoded = decode(product as never, record);
+  return { product, value: decoded.value as never, key, meta: decoded, record };
+}
+
+const emptyMeta = { producer: undefined, trace: undefined, eventTime: undefined };
+
+/** Commands have no input record; a handler context still needs one for its trace. */
+function commandInput(command: QueueCommand): Input {
+  return {
+    product: undefined as never,
+    value: command as never,
+    key: command.queue_id,
+    meta: emptyMeta,
+    record: {
+      topic: 'queue-control',
+      partition: 0,
+      offset: -1,
+      timestamp: command.issued_at,
+      key: null,
+      value: null,
+      headers: {},
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// What a service is to the runtime: a name, the products it reads and writes, and a handler.
+
+import { type BusRecord } from '../bus/types.ts';
+import {
+  type DecodedBytes,
+  type BytesProduct,
+  type JsonProduct,
+  type Product,
+  type RecordMeta,
+} from '../contracts/index.ts';
+import { type RetryPolicy } from './retry.ts';
+
+/** The decoded value a consumed product yields: the typed JSON value, or the raw bytes with their headers. */
+export type ValueOf<P extends Product> =
+  P extends JsonProduct<infer T> ? T : P extends BytesProduct ? DecodedBytes : never;
+
+/** One consumed record, decoded and validated. */
+export interface Input<P extends Product = Product> {
+  readonly product: P;
+  readonly value: ValueOf<P>;
+  readonly key: string | null;
+  readonly meta: RecordMeta;
+  /** The record as it was on the log (topic, partition, offset, timestamp, headers). */
+  readonly record: BusRecord;
+}
+
+/** The input union of a service that consumes the products `C`. */
+export type InputOf<C extends readonly Product[]> = { [K in keyof C]: Input<C[K]> }[number];
+
+/** Narrows an input to the product it came from. */
+export function isFrom<P extends Product>(input: Input, product: P): input is Input<P> {
+  return input.product.topic === product.topic;
+}
+
+export interface EmitOptions {
+  /** Defaults to the product's key function applied to the value. */
+  readonly key?: string;
+  readonly partition?: number;
+  /** Record timestamp; the time of sending when absent. */
+  readonly timestamp?: number;
+}
+
+/** What a handler can do besides computing: emit records (sent and acknowledged before its input is committed). */
+export interface HandlerContext {
+  readonly service: string;
+  readonly instance: string;
+  emit<T>(product: JsonProduct<T>, value: T, options?: EmitOptions): void;
+  emitBytes(
+    product: BytesProduct,
+    value: Buffer | string,
+    key: string,
+    headers: Readonly<Record<string, string>>,
+  ): void;
+  /** A tombstone: deletes `key` from a compacted product. */
+  emitTombstone(product: Product, key: string): void;
+  /** Reports progress on queue-events (`loading`), at most once a second per queue. */
+  progress(loaded: number, total?: number): void;
+  readonly signal: AbortSignal;
+}
+
+/** A command on queue-control the service handles itself (beyond ping/start/stop/pause/resume). */
+export type CommandHandler = (
+  command: Readonly<Record<string, unknown>>,
+  ctx: HandlerContext,
+) => Promise<void> | void;
+
+export interface ServiceDefinition<C extends readonly Product[] = readonly Product[]> {
+  /** Also the consumer group id and the prefix of its state topics: lower-case, digits, dashes. */
+  readonly name: string;
+  readonly description: string;
+  readonly consumes: C;
+  readonly produces: readonly Product[];
+  readonly handle: (input: InputOf<C>, ctx: HandlerContext) => Promise<void> | void;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Records per poll, which bounds the records in flight (and so memory). Default 500. */
+  readonly maxPollRecords?: number;
+  /** Where a group with no committed offset starts. Default `earliest`: a new service bootstraps from history. */
+  readonly startFrom?: 'earliest' | 'latest';
+  readonly commands?: Readonly<Record<string, CommandHandler>>;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** Checks a service definition and returns it typed; errors name the field and how to fix it. */
+export function defineService<const C extends readonly Product[]>(
+  definition: ServiceDefinition<C>,
+): ServiceDefinition<C> {
+  const fail = (what: string): never => {
+    throw new Error(`Service ${JSON.stringify(definition.name)}: ${what}`);
+  };
+  if (!NAME.test(definition.name))
+    fail('the name must be lower-case letters, digits and dashes, starting with a letter');
+  if (definition.consumes.length === 0) fail('consumes no product; a service reads at least one topic');
+  const topics = definition.consumes.map((p) => p.topic);
+  if (new Set(topics).size !== topics.length) fail(`consumes a topic twice: ${topics.join(', ')}`);
+  if (
+    definition.maxPollRecords !== undefined &&
+    !(Number.isInteger(definition.maxPollRecords) && definition.maxPollRecords > 0)
+  )
+    fail('maxPollRecords must be a positive integer');
+  const reserved = ['ping', 'start', 'stop', 'pause', 'resume'];
+  for (const name of Object.keys(definition.commands ?? {}))
+    if (reserved.includes(name)) fail(`command ${name} is handled by the runtime and cannot be redefined`);
+  return definition;
+}

@@ -1,0 +1,161 @@
+// Runtime test fixtures: real Binance trades as normalized records, renamed products, control topics, waiting.
+
+import { createGunzip } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { type Bus, type BusRecord, type Consumer } from '../../src/bus/types.ts';
+import {
+  deadLetterProduct,
+  encode,
+  type JsonProduct,
+  type Product,
+  queueControl,
+  queueEvents,
+  type trades,
+} from '../../src/contracts/index.ts';
+import { type ValueOf } from '../../src/runtime/index.ts';
+import { uniqueName } from '../helpers/backends.ts';
+
+export type Trade = ValueOf<typeof trades>;
+
+const CAPTURES = path.resolve(import.meta.dirname, '../../../shared/data/market/binance-spot-hftbacktest');
+
+interface RawTrade {
+  readonly s: string;
+  readonly t: number;
+  readonly p: string;
+  readonly q: string;
+  readonly T: number;
+  /** Buyer is the maker: the aggressor sold. */
+  readonly m: boolean;
+}
+
+/** The first `count` trades of the recorded BTCUSDT and ETHUSDT streams, interleaved, normalized. */
+export async function capturedTrades(count: number): Promise<Trade[]> {
+  const perSymbol = Math.ceil(count / 2);
+  const [btc, eth] = await Promise.all(
+    ['spot_btcusdt_20240808.gz', 'spot_ethusdt_20240808.gz'].map((f) =>
+      readTrades(path.join(CAPTURES, f), perSymbol),
+    ),
+  );
+  const out: Trade[] = [];
+  for (let i = 0; out.length < count && (i < btc!.length || i < eth!.length); i++) {
+    if (i < btc!.length) out.push(btc![i]!);
+    if (i < eth!.length && out.length < count) out.push(eth![i]!);
+  }
+  return out;
+}
+
+async function readTrades(file: string, limit: number): Promise<Trade[]> {
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  const out: Trade[] = [];
+  for await (const line of lines) {
+    if (!line.includes('@trade"')) continue;
+    const space = line.indexOf(' ');
+    const receivedNs = BigInt(line.slice(0, space));
+    const raw = (JSON.parse(line.slice(space + 1)) as { data: RawTrade }).data;
+    out.push({
+      exchange: 'binance',
+      symbol: raw.s,
+      timestamp: raw.T,
+      localTimestamp: Number(receivedNs / 1_000_000n),
+      tradeId: String(raw.t),
+      price: raw.p,
+      quantity: raw.q,
+      aggressorSide: raw.m ? 'sell' : 'buy',
+    });
+    if (out.length >= limit) break;
+  }
+  lines.close();
+  return out;
+}
+
+/** A catalog product under a unique topic name, so that tests on a shared broker never collide. */
+export function renamed<P extends Product>(product: P, prefix: string): P {
+  const topic = uniqueName(prefix);
+  return { ...product, topic, declaration: topic };
+}
+
+/** Creates the topics of `products` and their DLQs, plus the control plane's topics. */
+export async function createProductTopics(bus: Bus, products: readonly Product[]): Promise<void> {
+  const all = [...products, queueControl, queueEvents].flatMap((p) => [p, deadLetterProduct(p)]);
+  const admin = bus.admin();
+  try {
+    await admin.createTopics(
+      all.map((p) => ({ name: p.topic, partitions: p.partitions })),
+      { ifNotExists: true },
+    );
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function produceValues<T>(
+  bus: Bus,
+  product: JsonProduct<T>,
+  values: readonly T[],
+): Promise<void> {
+  const producer = bus.producer();
+  try {
+    await producer.sendBatch(
+      values.map((v) => encode(product, v, { service: 'test-feed', instance: 'test-feed-0' })),
+    );
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Reads a topic from the beginning (outside any group) until `until` says stop or the time is up. */
+export async function readAll(
+  bus: Bus,
+  topic: string,
+  until: (records: readonly BusRecord[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<BusRecord[]> {
+  const admin = bus.admin();
+  const [description] = await admin.describeTopics([topic]);
+  await admin.close();
+  const consumer: Consumer = bus.consumer();
+  try {
+    await consumer.assign(description!.partitions.map((p) => ({ topic, partition: p.partition })));
+    await consumer.seekToBeginning();
+    const records: BusRecord[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (!until(records) && Date.now() < deadline)
+      records.push(...(await consumer.poll({ timeoutMs: 200 })));
+    return records;
+  } finally {
+    await consumer.close();
+  }
+}
+
+/** Follows a topic from now on, collecting what arrives, until stopped. */
+export async function follow(
+  bus: Bus,
+  topic: string,
+): Promise<{ records: BusRecord[]; stop(): Promise<void> }> {
+  const admin = bus.admin();
+  const [description] = await admin.describeTopics([topic]);
+  await admin.close();
+  const consumer = bus.consumer();
+  await consumer.assign(description!.partitions.map((p) => ({ topic, partition: p.partition })));
+  await consumer.seekToEnd();
+  const records: BusRecord[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) records.push(...(await consumer.poll({ timeoutMs: 100 })));
+  })();
+  return {
+    records,
+    async stop() {
+      running = false;
+      await loop;
+      await consumer.close();
+    },
+  };
+}
+
+export function json(record: BusRecord): Record<string, unknown> {
+  return JSON.parse(record.value!.toString('utf8')) as Record<string, unknown>;
+}
