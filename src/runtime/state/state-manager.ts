@@ -1,0 +1,262 @@
+// Keyed state stores of a service, co-partitioned with its input and backed by compacted changelog topics.
+
+import { type Admin, type Bus, type ProduceRecord, type TopicPartition } from '../../bus/types.ts';
+import { noMetrics, type RuntimeLogger, type RuntimeMetrics, silentLogger } from '../log.ts';
+import { changelogTopic, ensureChangelogs, inputReplication, statePartitionCount } from './changelog.ts';
+import { StateError, StateErrorCodes } from './errors.ts';
+import { type KeyValueStore, PartitionStore } from './key-value-store.ts';
+import { restorePartitions, type RestoreTarget } from './restore.ts';
+import { jsonSerde, type Serde } from './serde.ts';
+
+/** How one store is kept. */
+export interface StoreSpec<V = unknown> {
+  /** How values are written to the changelog; JSON by default. */
+  readonly serde?: Serde<V>;
+}
+
+export interface StateManagerOptions {
+  readonly bus: Bus;
+  /** The service name: the prefix of its changelog topics. */
+  readonly service: string;
+  readonly stores: Readonly<Record<string, StoreSpec>>;
+  /** The partition count of an input topic (from the catalog). */
+  readonly partitionsOf: (topic: string) => number;
+  readonly inputTopics: readonly string[];
+  readonly metrics?: RuntimeMetrics;
+  readonly log?: RuntimeLogger;
+}
+
+interface StoreDefinition {
+  readonly name: string;
+  readonly topic: string;
+  readonly serde: Serde<unknown>;
+}
+
+/** The changelog writes of one partition of one store since the last take: the latest per key. */
+interface PendingWrites {
+  readonly topic: string;
+  readonly partition: number;
+  readonly writes: Map<string, Buffer | null>;
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
+
+/**
+ * The state of a service instance, Kafka Streams style: the state of keys read from input
+ * partition p lives in partition p of `<service>-<store>-changelog`, is restored when p is
+ * assigned here and dropped when it is revoked. The runner sends `takeChangelog()` in the
+ * same batch as the outputs, before it commits the inputs, so an instance that restarts or
+ * takes over a partition resumes with the state of what was committed (records replayed
+ * after a failed commit are applied again, as their outputs are sent again: at-least-once).
+ */
+export class StateManager {
+  readonly #options: StateManagerOptions;
+  readonly #metrics: RuntimeMetrics;
+  readonly #log: RuntimeLogger;
+  readonly #stores: ReadonlyMap<string, StoreDefinition>;
+  /** Restored state per state partition number, then per store. */
+  readonly #partitions = new Map<number, Map<string, PartitionStore<unknown>>>();
+  /** Which input topics hold each state partition here: it is dropped when the last lets go. */
+  readonly #holders = new Map<number, Set<string>>();
+  readonly #pending = new Map<string, PendingWrites>();
+  readonly #inputs: ReadonlySet<string>;
+  #admin: Admin | null = null;
+  #partitionCount = 0;
+  #closed = false;
+
+  constructor(options: StateManagerOptions) {
+    this.#options = options;
+    this.#metrics = options.metrics ?? noMetrics;
+    this.#log = options.log ?? silentLogger;
+    this.#inputs = new Set(options.inputTopics);
+    this.#stores = new Map(
+      Object.entries(options.stores).map(([name, spec]) => [
+        name,
+        { name, topic: changelogTopic(options.service, name), serde: spec.serde ?? jsonSerde() },
+      ]),
+    );
+  }
+
+  /** The changelog topic of each store. */
+  get changelogTopics(): Readonly<Record<string, string>> {
+    return Object.fromEntries([...this.#stores.values()].map((s) => [s.name, s.topic]));
+  }
+
+  /** Creates the changelog topics that are missing and checks those that exist. */
+  async init(): Promise<void> {
+    this.#checkOpen();
+    if (this.#stores.size === 0) return;
+    const { service, inputTopics, partitionsOf, bus } = this.#options;
+    this.#partitionCount = statePartitionCount(service, inputTopics, partitionsOf);
+    this.#admin ??= bus.admin();
+    const replication = await inputReplication(this.#admin, inputTopics[0]!);
+    await ensureChangelogs(
+      this.#admin,
+      [...this.#stores.values()].map((s) => s.topic),
+      this.#partitionCount,
+      replication,
+    );
+  }
+
+  /**
+   * Restores every store for the state partitions that the given input partitions bring here
+   * (a partition already held through another input topic is not restored again); resolves
+   * once they are restored.
+   */
+  async onAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#checkOpen();
+    if (this.#stores.size === 0) return;
+    const admin = this.#admin;
+    if (admin === null) {
+      throw new StateError(StateErrorCodes.INVALID_ARGUMENT, 'StateManager.onAssigned before init()', {
+        hint: 'await init() once before the consumer subscribes',
+      });
+    }
+    const fresh = new Set<number>();
+    for (const { topic, partition } of partitions) {
+      if (!this.#inputs.has(topic)) continue;
+      if (partition >= this.#partitionCount) {
+        throw new StateError(
+          StateErrorCodes.CHANGELOG_MISMATCH,
+          `${topic}[${partition}] is assigned, but the state of service ${this.#options.service} has ${this.#partitionCount} partitions`,
+          {
+            hint: 'an input topic grew after the service started; restart it so the changelogs are checked again',
+          },
+        );
+      }
+      let holders = this.#holders.get(partition);
+      if (!holders) {
+        holders = new Set();
+        this.#holders.set(partition, holders);
+        fresh.add(partition);
+      }
+      holders.add(topic);
+    }
+    if (fresh.size === 0) return;
+
+    const restored = new Map<number, Map<string, PartitionStore<unknown>>>();
+    const targets: RestoreTarget[] = [];
+    const storeOf = new Map<string, string>();
+    for (const partition of fresh) {
+      const stores = new Map<string, PartitionStore<unknown>>();
+      restored.set(partition, stores);
+      for (const def of this.#stores.values()) {
+        const store = this.#newStore(def, partition);
+        stores.set(def.name, store);
+        storeOf.set(tpKey(def.topic, partition), def.name);
+        targets.push({
+          topic: def.topic,
+          partition,
+          apply: (record) => {
+            if (record.key === null) throw new Error('a changelog record has no key');
+            store.restore(record.key.toString('utf8'), record.value);
+          },
+        });
+      }
+    }
+    let results;
+    try {
+      results = await restorePartitions(this.#options.bus, admin, targets);
+    } catch (error) {
+      // Not restored means not held: a later assignment of these partitions restores them again.
+      for (const partition of fresh) this.#holders.delete(partition);
+      throw error;
+    }
+    for (const [partition, stores] of restored) this.#partitions.set(partition, stores);
+
+    const perStore = new Map<string, { seconds: number; records: number }>();
+    for (const r of results) {
+      const name = storeOf.get(tpKey(r.topic, r.partition))!;
+      const sum = perStore.get(name) ?? { seconds: 0, records: 0 };
+      perStore.set(name, { seconds: Math.max(sum.seconds, r.seconds), records: sum.records + r.records });
+    }
+    for (const [name, { seconds, records }] of perStore) {
+      this.#metrics.observeRestore(name, seconds, records);
+      this.#log.info(
+        { store: name, partitions: [...fresh].sort((a, b) => a - b), records, seconds },
+        'state restored from the changelog',
+      );
+    }
+  }
+
+  /**
+   * Drops the state of the partitions no input holds here any more; another instance restores
+   * it. Writes not yet taken for them are dropped as well: they come from inputs this instance
+   * has not committed, which the next owner processes again, so sending them would apply them twice.
+   */
+  onRevoked(partitions: readonly TopicPartition[]): void {
+    for (const { topic, partition } of partitions) {
+      if (!this.#inputs.has(topic)) continue;
+      const holders = this.#holders.get(partition);
+      if (!holders) continue;
+      holders.delete(topic);
+      if (holders.size > 0) continue;
+      this.#holders.delete(partition);
+      for (const store of this.#partitions.get(partition)?.values() ?? []) store.detach();
+      this.#partitions.delete(partition);
+      for (const def of this.#stores.values()) this.#pending.delete(tpKey(def.topic, partition));
+    }
+  }
+
+  /** The state partitions restored here, ascending. */
+  assigned(): number[] {
+    return [...this.#partitions.keys()].sort((a, b) => a - b);
+  }
+
+  /** Store `name` for state partition `partition` (the partition of the input record being handled). */
+  store<V>(name: string, partition: number): KeyValueStore<V> {
+    this.#checkOpen();
+    if (!this.#stores.has(name)) {
+      throw new StateError(
+        StateErrorCodes.UNKNOWN_STORE,
+        `service ${this.#options.service} has no store ${JSON.stringify(name)} (stores: ${[...this.#stores.keys()].join(', ') || 'none'})`,
+        { hint: 'declare it in the stores given to the StateManager' },
+      );
+    }
+    const store = this.#partitions.get(partition)?.get(name);
+    if (!store) {
+      throw new StateError(
+        StateErrorCodes.NOT_ASSIGNED,
+        `state partition ${partition} of service ${this.#options.service} is not assigned to this instance (assigned: ${this.assigned().join(', ') || 'none'})`,
+        { hint: 'use the partition of the input record being handled; state is restored in onAssigned' },
+      );
+    }
+    return store as KeyValueStore<V>;
+  }
+
+  /** The changelog records written since the last call: one per key written, the latest. */
+  takeChangelog(): ProduceRecord[] {
+    const out: ProduceRecord[] = [];
+    for (const { topic, partition, writes } of this.#pending.values())
+      for (const [key, value] of writes) out.push({ topic, partition, key, value });
+    this.#pending.clear();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stores of this.#partitions.values()) for (const store of stores.values()) store.detach();
+    this.#partitions.clear();
+    this.#holders.clear();
+    this.#pending.clear();
+    await this.#admin?.close();
+    this.#admin = null;
+  }
+
+  #newStore(def: StoreDefinition, partition: number): PartitionStore<unknown> {
+    const id = tpKey(def.topic, partition);
+    return new PartitionStore(def.name, partition, def.serde, (key, bytes) => {
+      let pending = this.#pending.get(id);
+      if (!pending) {
+        pending = { topic: def.topic, partition, writes: new Map() };
+        this.#pending.set(id, pending);
+      }
+      pending.writes.set(key, bytes);
+    });
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new StateError(StateErrorCodes.CLOSED, 'the StateManager is closed');
+  }
+}
