@@ -11,7 +11,9 @@ export {
   type RetryPolicy,
   retryPolicy,
 } from './retry.ts';
+export { ensureTopics, type HostedService, type HostOptions, ServiceHost } from './host.ts';
 export { type HealthReport, type RunOptions, ServiceRunner } from './runner.ts';
+export { EventTimeWindows, GlobalTable, type KeyValueStore, type StoreSpec } from './state/index.ts';
 export {
   defineService,
   type EmitOptions,
@@ -20,5 +22,6 @@ export {
   type InputOf,
   isFrom,
   type ServiceDefinition,
+  type TableView,
   type ValueOf,
 } from './service.ts';

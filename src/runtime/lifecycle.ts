@@ -1,17 +1,8 @@
 // The component state machine every service runs through, visible to /health, metrics and queue-events.
 
-export const ComponentStates = {
-  STARTING: 'starting',
-  RUNNING: 'running',
-  /** Running, but told to stop fetching (`pause` command); the group membership is kept. */
-  PAUSED: 'paused',
-  /** Working, but something is wrong (e.g. commits keep failing, records keep dead-lettering). */
-  DEGRADED: 'degraded',
-  STOPPING: 'stopping',
-  STOPPED: 'stopped',
-  FAILED: 'failed',
-} as const;
-export type ComponentState = (typeof ComponentStates)[keyof typeof ComponentStates];
+import { type ComponentState, ComponentStates } from './observability/states.ts';
+
+export { type ComponentState, ComponentStates };
 
 const S = ComponentStates;
 

@@ -36,6 +36,7 @@ import {
   retryPolicy,
   sleep,
 } from './retry.ts';
+import { GlobalTable, StateManager } from './state/index.ts';
 import { type EmitOptions, type HandlerContext, type Input, type ServiceDefinition } from './service.ts';
 
 export interface RunOptions {
@@ -91,6 +92,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   #lastProgress = 0;
   #stopping: Promise<void> | null = null;
   #lagged = new Set<string>();
+  #state: StateManager | null = null;
+  #tables = new Map<string, GlobalTable<unknown>>();
 
   constructor(definition: ServiceDefinition<C>, options: RunOptions) {
     this.#definition = definition;
@@ -147,6 +150,24 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         });
         await this.#control.start();
       }
+      if (this.#definition.stores && Object.keys(this.#definition.stores).length > 0) {
+        const partitions = new Map(this.#definition.consumes.map((p) => [p.topic, p.partitions]));
+        this.#state = new StateManager({
+          bus,
+          service: this.#definition.name,
+          stores: this.#definition.stores,
+          partitionsOf: (topic) => partitions.get(topic) ?? 1,
+          inputTopics: [...this.#byTopic.keys()],
+          metrics: this.#metrics,
+          log: this.#log,
+        });
+        await this.#state.init();
+      }
+      for (const [name, product] of Object.entries(this.#definition.tables ?? {})) {
+        const table = new GlobalTable<unknown>({ bus, product, log: this.#log, metrics: this.#metrics });
+        this.#tables.set(name, table);
+      }
+      await Promise.all([...this.#tables.values()].map((t) => t.ready()));
       const consumer = bus.consumer({
         groupId: this.groupId,
         clientId: this.identity.instance,
@@ -159,10 +180,13 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         onRevoked: (partitions) => {
           this.#metrics.rebalance();
           for (const tp of partitions) this.#forgetLag(tp);
+          this.#state?.onRevoked([...partitions]);
           this.#log.info({ partitions: partitions.length }, 'partitions revoked');
         },
-        onAssigned: (partitions) => {
+        onAssigned: async (partitions) => {
           if (this.#paused) consumer.pause(partitions);
+          // State first: no record of a partition is handled before its stores are restored.
+          await this.#state?.onAssigned([...partitions]);
           this.#log.info(
             { partitions: partitions.map((p) => `${p.topic}[${p.partition}]`) },
             'partitions assigned',
@@ -234,10 +258,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       this.#log.error({ deadlineMs: deadline }, 'in-flight work did not finish before the shutdown deadline');
     await this.#event('interrupted', { reason: reason.slice(0, 500) || 'stopped' });
     await this.#closeClients();
-    this.lifecycle.tryTo(
-      timedOut ? ComponentStates.FAILED : ComponentStates.STOPPED,
-      'shutdown deadline passed',
-    );
+    if (timedOut) this.lifecycle.tryTo(ComponentStates.FAILED, 'shutdown deadline passed');
+    else this.lifecycle.tryTo(ComponentStates.STOPPED);
   }
 
   async #closeClients(): Promise<void> {
@@ -247,6 +269,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       .catch((e: unknown) => this.#log.error({ err: errorMessage(e) }, 'closing the producer failed'));
     await this.#consumer?.close().catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
+    await this.#state?.close().catch(() => undefined);
+    await Promise.all([...this.#tables.values()].map((t) => t.close().catch(() => undefined)));
   }
 
   async #run(): Promise<void> {
@@ -294,6 +318,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       });
       counts.set(record.topic, (counts.get(record.topic) ?? 0) + 1);
     }
+    // Store changes go with the outputs, so that what is committed has its state on the changelog.
+    if (this.#state) outputs.push(...this.#state.takeChangelog());
     if (outputs.length > 0) await this.#send(outputs);
     for (const [topic, n] of counts) this.#metrics.recordsIn(topic, n);
     if (processed.size === 0) return;
@@ -411,6 +437,21 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       },
       emitTombstone: (product, key) => {
         emitted.push(encodeTombstone(product, key, identity, traceOption));
+      },
+      store: <V>(name: string) => {
+        if (!this.#state || !this.#definition.stores?.[name])
+          throw new Error(
+            `${identity.service} has no store "${name}"; declare it in defineService({ stores })`,
+          );
+        return this.#state.store<V>(name, input.record.partition);
+      },
+      table: <V>(name: string) => {
+        const table = this.#tables.get(name);
+        if (!table)
+          throw new Error(
+            `${identity.service} has no table "${name}"; declare it in defineService({ tables })`,
+          );
+        return table as unknown as GlobalTable<V>;
       },
       progress: (loaded, total) => {
         const now = Date.now();

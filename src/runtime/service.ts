@@ -9,6 +9,7 @@ import {
   type RecordMeta,
 } from '../contracts/index.ts';
 import { type RetryPolicy } from './retry.ts';
+import { type KeyValueStore, type StoreSpec } from './state/index.ts';
 
 /** The decoded value a consumed product yields: the typed JSON value, or the raw bytes with their headers. */
 export type ValueOf<P extends Product> =
@@ -53,9 +54,25 @@ export interface HandlerContext {
   ): void;
   /** A tombstone: deletes `key` from a compacted product. */
   emitTombstone(product: Product, key: string): void;
+  /**
+   * The state store `name` for the input's partition. Writes apply at once and reach the
+   * store's changelog with the handler's outputs, before the input is committed. A handler
+   * that may still fail after writing should write last: a retried attempt sees its writes.
+   */
+  store<V>(name: string): KeyValueStore<V>;
+  /** The local copy of a compacted product declared in `tables` (e.g. instruments): read, never ask. */
+  table<V>(name: string): TableView<V>;
   /** Reports progress on queue-events (`loading`), at most once a second per queue. */
   progress(loaded: number, total?: number): void;
   readonly signal: AbortSignal;
+}
+
+/** A read-only view of a global table. */
+export interface TableView<V> {
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+  entries(): IterableIterator<[string, V]>;
+  readonly size: number;
 }
 
 /** A command on queue-control the service handles itself (beyond ping/start/stop/pause/resume). */
@@ -77,6 +94,10 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
   /** Where a group with no committed offset starts. Default `earliest`: a new service bootstraps from history. */
   readonly startFrom?: 'earliest' | 'latest';
   readonly commands?: Readonly<Record<string, CommandHandler>>;
+  /** Keyed state stores, restored from their compacted changelogs when partitions are assigned. */
+  readonly stores?: Readonly<Record<string, StoreSpec>>;
+  /** Compacted products kept as local tables; the service starts once they are loaded. */
+  readonly tables?: Readonly<Record<string, JsonProduct>>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -98,6 +119,9 @@ export function defineService<const C extends readonly Product[]>(
     !(Number.isInteger(definition.maxPollRecords) && definition.maxPollRecords > 0)
   )
     fail('maxPollRecords must be a positive integer');
+  for (const [name, product] of Object.entries(definition.tables ?? {}))
+    if (product.cleanup.policy !== 'compact')
+      fail(`table ${name}: ${product.topic} is not a compacted product`);
   const reserved = ['ping', 'start', 'stop', 'pause', 'resume'];
   for (const name of Object.keys(definition.commands ?? {}))
     if (reserved.includes(name)) fail(`command ${name} is handled by the runtime and cannot be redefined`);

@@ -12,6 +12,7 @@ import {
   trades,
 } from '../../src/contracts/index.ts';
 import { defineService, PermanentError, ServiceRunner } from '../../src/runtime/index.ts';
+import { changelogTopic } from '../../src/runtime/state/index.ts';
 import { backends, defer, eventually, tempGroup } from '../helpers/backends.ts';
 import {
   capturedTrades,
@@ -295,6 +296,72 @@ for (const backend of backends) {
           ),
           'an interrupted event',
         );
+      },
+    );
+
+    it(
+      'keeps a state store across a restart on another instance: restored from its changelog',
+      TIMEOUT,
+      async (t) => {
+        const bus = await backend.open(t);
+        const input = renamed(trades, 'rt-state');
+        await createProductTopics(bus, [input]);
+        const values = await capturedTrades(200);
+        const service = defineService({
+          name: tempGroup(t, bus, 'rt-state'),
+          description: 'counts trades and sums their quantity in units of 1e-8 per symbol',
+          consumes: [input],
+          produces: [],
+          stores: { totals: {} },
+          handle: (record, ctx) => {
+            const trade = record.value as Trade;
+            const store = ctx.store<{ trades: number; units: string }>('totals');
+            const before = store.get(trade.symbol) ?? { trades: 0, units: '0' };
+            const [whole, fraction = ''] = trade.quantity.split('.');
+            const units = BigInt(whole!) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8));
+            store.put(trade.symbol, {
+              trades: before.trades + 1,
+              units: String(BigInt(before.units) + units),
+            });
+          },
+        });
+        const changelog = changelogTopic(service.name, 'totals');
+        await cleanupTopics(t, bus, [input.topic, changelog]);
+        const drained = (): Promise<boolean> =>
+          eventually(async () => {
+            const admin = bus.admin();
+            const lag = await admin.groupLag(service.name, [input.topic]);
+            await admin.close();
+            return lag.length > 0 && lag.every((l) => l.lag === 0);
+          }, 30_000);
+
+        await produceValues(bus, input, values.slice(0, 100));
+        const first = new ServiceRunner(service, { bus, instance: `${service.name}-a`, heartbeatMs: 0 });
+        await start(t, first);
+        assert.ok(await drained(), 'the first instance works off the first half');
+        await first.stop('restart');
+
+        await produceValues(bus, input, values.slice(100));
+        const second = new ServiceRunner(service, { bus, instance: `${service.name}-b`, heartbeatMs: 0 });
+        await start(t, second);
+        assert.ok(await drained(), 'the second instance works off the rest');
+        await second.stop('done');
+
+        const latest = new Map<string, { trades: number; units: string }>();
+        for (const r of await readAll(bus, changelog, () => false, 2000))
+          latest.set(r.key!.toString(), JSON.parse(r.value!.toString()) as { trades: number; units: string });
+        for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
+          const mine = values.filter((v) => v.symbol === symbol);
+          const units = mine.reduce((sum, v) => {
+            const [whole, fraction = ''] = v.quantity.split('.');
+            return sum + BigInt(whole!) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8));
+          }, 0n);
+          assert.deepEqual(
+            latest.get(symbol),
+            { trades: mine.length, units: String(units) },
+            `${symbol}: totals over both halves`,
+          );
+        }
       },
     );
   });

@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerKafkaCommands } from './commands/kafka.ts';
 import { registerProduceCommand } from './commands/produce.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import { reportAndExit } from './errors.ts';
 
@@ -30,6 +31,7 @@ registerProduceCommand(program);
 registerConsumeCommand(program);
 registerGroupCommands(program);
 registerDemoCommand(program);
+registerRunCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,85 @@
+// `streamforge run <service>`: runs service instances against the bus until SIGTERM/SIGINT.
+
+import { type Command } from 'commander';
+import { openBus } from '../../../bus/open.ts';
+import { METRICS_PORT_ENV, parsePort } from '../../../runtime/observability/index.ts';
+import { ServiceHost } from '../../../runtime/host.ts';
+import { resolveService } from '../../../services/registry.ts';
+import { positiveInt } from '../args.ts';
+import { action, UsageError } from '../errors.ts';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+interface RunOptions {
+  replicas: number;
+  queueId?: string;
+  metricsPort?: number;
+  metricsHost?: string;
+  instancePrefix?: string;
+  logLevel: LogLevel;
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run <service>')
+    .description(
+      'run a service (a built-in name or a module path) on the bus; instances of one service, in this process or ' +
+        'others, share the partitions of its consumer group. Stops gracefully on SIGTERM/SIGINT',
+    )
+    .option('--replicas <n>', 'instances in this process (group members)', positiveInt('--replicas'), 1)
+    .option(
+      '--queue-id <id>',
+      'the queue (workflow) id it answers on queue-control; default the service name',
+    )
+    .option(
+      '--metrics-port <port>',
+      `serve /metrics, /health and /ready on this port (0: any free port; env ${METRICS_PORT_ENV})`,
+      (raw: string) => parsePort(raw),
+    )
+    .option(
+      '--metrics-host <host>',
+      'address to serve metrics on (default 127.0.0.1; 0.0.0.0 in a container)',
+    )
+    .option('--instance-prefix <prefix>', 'instance ids are <prefix>-<service>-<n> (default <host>-<pid>)')
+    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
+    .action(
+      action(async (name: string, options: RunOptions, command: Command) => {
+        if (!LOG_LEVELS.includes(options.logLevel))
+          throw new UsageError(
+            `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${options.logLevel}"`,
+          );
+        const envPort = process.env[METRICS_PORT_ENV];
+        const metricsPort = options.metricsPort ?? (envPort ? parsePort(envPort, METRICS_PORT_ENV) : null);
+        const definition = await resolveService(name);
+        const bus = await openBus(command.optsWithGlobals<{ bus: string }>().bus);
+        const host = new ServiceHost({
+          bus,
+          services: [
+            {
+              definition,
+              replicas: options.replicas,
+              ...(options.queueId ? { queueId: options.queueId } : {}),
+            },
+          ],
+          metricsPort,
+          ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
+          ...(options.instancePrefix ? { instancePrefix: options.instancePrefix } : {}),
+          logLevel: options.logLevel,
+        });
+        const exitCode = new Promise<number>((resolve) => host.stopOnSignals(resolve));
+        try {
+          await host.start();
+        } catch (error) {
+          await host.stop('start failed').catch(() => undefined);
+          await bus.close();
+          throw error;
+        }
+        // Either a signal stops it, or every instance ends on its own (failed, or a stop command).
+        const code = await Promise.race([exitCode, host.done().then(() => host.exitCode())]);
+        await host.stop('exiting');
+        await bus.close();
+        process.exit(code);
+      }),
+    );
+}
