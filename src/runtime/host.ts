@@ -41,6 +41,8 @@ export interface HostOptions {
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly heartbeatMs?: number;
   readonly shutdownTimeoutMs?: number;
+  /** How often consumer lag is read for the metrics (default 5 s). */
+  readonly lagIntervalMs?: number;
 }
 
 export class ServiceHost {
@@ -75,6 +77,7 @@ export class ServiceHost {
             ...(options.shutdownTimeoutMs === undefined
               ? {}
               : { shutdownTimeoutMs: options.shutdownTimeoutMs }),
+            ...(options.lagIntervalMs === undefined ? {} : { lagIntervalMs: options.lagIntervalMs }),
           }),
         );
       }

@@ -87,7 +87,11 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
   readonly description: string;
   readonly consumes: C;
   readonly produces: readonly Product[];
-  readonly handle: (input: InputOf<C>, ctx: HandlerContext) => Promise<void> | void;
+  /**
+   * Handles one record. Method syntax on purpose: it keeps a ServiceDefinition of specific
+   * products assignable to ServiceDefinition<readonly Product[]> (hosts hold lists of them).
+   */
+  handle(input: InputOf<C>, ctx: HandlerContext): Promise<void> | void;
   readonly retry?: Partial<RetryPolicy>;
   /** Records per poll, which bounds the records in flight (and so memory). Default 500. */
   readonly maxPollRecords?: number;
