@@ -238,12 +238,15 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   async abandon(): Promise<void> {
     this.#abort.abort();
     for (const t of this.#timers) clearInterval(t);
+    // The control plane has no group to leave; its loop would otherwise keep the process alive.
+    await this.#control?.close().catch(() => undefined);
     this.lifecycle.tryTo(ComponentStates.STOPPING);
     this.lifecycle.tryTo(ComponentStates.FAILED, 'abandoned');
   }
 
   async #shutdown(reason: string): Promise<void> {
-    if (this.lifecycle.isFinal) return;
+    // Failed or abandoned: nothing to finish, but its clients still hold sockets and timers.
+    if (this.lifecycle.isFinal) return this.#closeClients();
     this.lifecycle.tryTo(ComponentStates.STOPPING);
     this.#abort.abort();
     for (const t of this.#timers) clearInterval(t);
