@@ -1,5 +1,7 @@
 // The logging and metrics shapes the runtime writes to; the observability module implements them.
 
+import { type ServiceMetrics } from './observability/metrics.ts';
+
 /** Structured logging, pino-shaped: a context object first, then the message. */
 export interface RuntimeLogger {
   debug(context: object, message: string): void;
@@ -8,21 +10,11 @@ export interface RuntimeLogger {
   error(context: object, message: string): void;
 }
 
-/** What the runtime counts and measures about one service instance. */
-export interface RuntimeMetrics {
-  recordsIn(topic: string, count: number): void;
-  recordsOut(topic: string, count: number): void;
-  error(kind: string): void;
-  deadLettered(topic: string, code: string): void;
-  retried(topic: string): void;
-  observeHandler(seconds: number): void;
-  setLag(topic: string, partition: number, lag: number): void;
-  clearLag(topic: string, partition: number): void;
-  rebalance(): void;
-  observeRestore(store: string, seconds: number, records: number): void;
-  setState(state: string): void;
-  commit(count: number): void;
-}
+/**
+ * What the runtime counts and measures about one service instance: the observability module's
+ * service metrics without their bookkeeping, so tests and tools can pass `noMetrics`.
+ */
+export type RuntimeMetrics = Omit<ServiceMetrics, 'identity' | 'clearAllLag'>;
 
 const noop = (): void => undefined;
 

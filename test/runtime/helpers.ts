@@ -1,5 +1,7 @@
 // Runtime test fixtures: real Binance trades as normalized records, renamed products, control topics, waiting.
 
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type TestContext } from 'node:test';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -15,7 +17,7 @@ import {
   type trades,
 } from '../../src/contracts/index.ts';
 import { type ValueOf } from '../../src/runtime/index.ts';
-import { uniqueName } from '../helpers/backends.ts';
+import { defer, kafkaBootstrap, uniqueName } from '../helpers/backends.ts';
 
 export type Trade = ValueOf<typeof trades>;
 
@@ -158,4 +160,45 @@ export async function follow(
 
 export function json(record: BusRecord): Record<string, unknown> {
   return JSON.parse(record.value!.toString('utf8')) as Record<string, unknown>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Starts `streamforge run` of the pass-through fixture service on Kafka as its own process
+ * (killed at the end of the test if still running).
+ */
+export function spawnPassThrough(
+  t: TestContext,
+  names: { readonly input: string; readonly output: string; readonly group: string },
+  instancePrefix: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/streamforge.js'),
+      '--bus',
+      `kafka://${kafkaBootstrap()}`,
+      'run',
+      path.join(ROOT, 'test/runtime/fixtures/pass-through.ts'),
+      '--instance-prefix',
+      instancePrefix,
+      '--log-level',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SF_TEST_INPUT: names.input,
+        SF_TEST_OUTPUT: names.output,
+        SF_TEST_GROUP: names.group,
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  defer(t, () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+  return child;
 }

@@ -1,17 +1,21 @@
 // A service process as operators see it: /metrics lag equals kafka-consumer-groups, SIGTERM stops it cleanly.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { getMetricsFromIterator, type PromData } from 'prom2javascript';
 import { queueEvents, trades } from '../../src/contracts/index.ts';
 import { defineService, ServiceHost } from '../../src/runtime/index.ts';
 import { runKafkaTool } from '../../src/ops/kafka/index.ts';
 import { defer, eventually, kafkaBackend, kafkaBootstrap, tempGroup } from '../helpers/backends.ts';
-import { capturedTrades, createProductTopics, follow, json, produceValues, renamed } from './helpers.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import {
+  capturedTrades,
+  createProductTopics,
+  follow,
+  json,
+  produceValues,
+  renamed,
+  spawnPassThrough,
+} from './helpers.ts';
 
 /** The lag gauge per partition from a real scrape, parsed by a Prometheus parser written elsewhere. */
 async function scrapeLag(url: string, group: string): Promise<Map<number, number>> {
@@ -116,31 +120,11 @@ describe('a service process on kafka', { skip: kafkaBackend.skip }, () => {
       const events = await follow(bus, queueEvents.topic);
       defer(t, () => events.stop());
       await produceValues(bus, input, await capturedTrades(200));
-      const child = spawn(
-        process.execPath,
-        [
-          path.join(ROOT, 'bin/streamforge.js'),
-          '--bus',
-          `kafka://${kafkaBootstrap()}`,
-          'run',
-          'test/runtime/fixtures/pass-through.ts',
-          '--instance-prefix',
-          `term-${process.pid}`,
-          '--log-level',
-          'warn',
-        ],
-        {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            SF_TEST_INPUT: input.topic,
-            SF_TEST_OUTPUT: output.topic,
-            SF_TEST_GROUP: group,
-          },
-          stdio: ['ignore', 'inherit', 'inherit'],
-        },
+      const child = spawnPassThrough(
+        t,
+        { input: input.topic, output: output.topic, group },
+        `term-${process.pid}`,
       );
-      defer(t, () => void (child.exitCode === null && child.kill('SIGKILL')));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       const admin = bus.admin();
       defer(t, () => admin.close());

@@ -5,24 +5,22 @@
 // group members and the crash is an instance that stops polling without leaving the group.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { type ChildProcess } from 'node:child_process';
 import { describe, it, type TestContext } from 'node:test';
 import { type Bus, type RecordMetadata } from '../../src/bus/types.ts';
 import { encode, trades } from '../../src/contracts/index.ts';
 import { ServiceRunner } from '../../src/runtime/index.ts';
+import { defer, embeddedBackend, eventually, kafkaBackend, tempGroup } from '../helpers/backends.ts';
 import {
-  defer,
-  embeddedBackend,
-  eventually,
-  kafkaBackend,
-  kafkaBootstrap,
-  tempGroup,
-} from '../helpers/backends.ts';
-import { capturedTrades, createProductTopics, json, readAll, renamed, type Trade } from './helpers.ts';
+  capturedTrades,
+  createProductTopics,
+  json,
+  readAll,
+  renamed,
+  spawnPassThrough,
+  type Trade,
+} from './helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const FIXTURE = path.join(ROOT, 'test/runtime/fixtures/pass-through.ts');
 const RECORDS = 3000;
 const BATCHES = 30;
 
@@ -156,31 +154,7 @@ describe('replicas of a service on kafka', { skip: kafkaBackend.skip }, () => {
         bus,
         ...names,
         start: async (index) => {
-          const child = spawn(
-            process.execPath,
-            [
-              path.join(ROOT, 'bin/streamforge.js'),
-              '--bus',
-              `kafka://${kafkaBootstrap()}`,
-              'run',
-              FIXTURE,
-              '--instance-prefix',
-              `r${index}`,
-              '--log-level',
-              'warn',
-            ],
-            {
-              cwd: ROOT,
-              env: {
-                ...process.env,
-                SF_TEST_INPUT: names.input,
-                SF_TEST_OUTPUT: names.output,
-                SF_TEST_GROUP: names.group,
-                SF_TEST_DELAY_MS: '1',
-              },
-              stdio: ['ignore', 'inherit', 'inherit'],
-            },
-          );
+          const child = spawnPassThrough(t, names, `r${index}`, { SF_TEST_DELAY_MS: '1' });
           children.push(child);
           return {
             name: `process ${child.pid}`,
