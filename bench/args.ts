@@ -13,7 +13,13 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds N              run each measurement N times and keep the best (default 2; 1 with --quick)
   --quick                 smoke run: 100,000 / 50,000 / 200,000 records, one round
   --no-embedded           skip the embedded backend
-  --no-kafka              skip the Kafka tests
+  --no-kafka              skip the Kafka tests (the client tests and the runtime tests)
+  --no-runtime            skip the service-runtime tests
+  --only-runtime          only the service-runtime tests (no client tests, no embedded log)
+  --runtime-records N     trades copied by the runtime overhead test (default 200,000; 50,000 with --quick)
+  --runtime-poll N        maxPollRecords of the raw loop and the service alike (default 500, the runtime's)
+  --latency-rate N        records/s sent through the pass-through service (default 10,000)
+  --latency-seconds N     measured seconds of the latency test after 2 s of warm-up (default 20; 5 with --quick)
   --help`;
 
 function count(raw: string | undefined, name: string, fallback: number): number {
@@ -37,6 +43,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
       quick: { type: 'boolean', default: false },
       'no-embedded': { type: 'boolean', default: false },
       'no-kafka': { type: 'boolean', default: false },
+      'no-runtime': { type: 'boolean', default: false },
+      'only-runtime': { type: 'boolean', default: false },
+      'runtime-records': { type: 'string' },
+      'runtime-poll': { type: 'string' },
+      'latency-rate': { type: 'string' },
+      'latency-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -49,6 +61,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
   const bootstrap = values.bootstrap ?? null;
   if (bootstrap !== null && !/^[^:\s]+:\d{1,5}$/.test(bootstrap))
     throw new Error(`--bootstrap ${bootstrap} is not host:port`);
+  const onlyRuntime = values['only-runtime'] ?? false;
+  const skipKafka = values['no-kafka'] ?? false;
+  const skipRuntime = values['no-runtime'] ?? false;
+  if (onlyRuntime && (skipKafka || skipRuntime))
+    throw new Error('--only-runtime cannot be combined with --no-kafka or --no-runtime');
   return {
     bootstrap,
     partitions: count(values.partitions, 'partitions', 1),
@@ -61,7 +78,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
     warmupRecords: quick ? 20_000 : 100_000,
     rounds: count(values.rounds, 'rounds', quick ? 1 : 2),
     quick,
-    skipEmbedded: values['no-embedded'] ?? false,
-    skipKafka: values['no-kafka'] ?? false,
+    skipEmbedded: onlyRuntime || (values['no-embedded'] ?? false),
+    skipKafka,
+    skipKafkaClients: onlyRuntime,
+    skipRuntime,
+    runtime: {
+      records: count(values['runtime-records'], 'runtime-records', quick ? 50_000 : 200_000),
+      maxPollRecords: count(values['runtime-poll'], 'runtime-poll', 500),
+      latencyRate: count(values['latency-rate'], 'latency-rate', 10_000),
+      latencySeconds: count(values['latency-seconds'], 'latency-seconds', quick ? 5 : 20),
+      latencyWarmupSeconds: 2,
+    },
   };
 }

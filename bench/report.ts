@@ -5,6 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type EmbeddedResult } from './embedded.ts';
+import { LATENCY_TARGET, type RuntimeLatencyResult } from './runtime-latency.ts';
+import { type RuntimeOverheadResult } from './runtime-overhead.ts';
 import { type BenchParams, type Client, Clients, type Direction, type Figure } from './types.ts';
 
 export interface KafkaRow {
@@ -24,6 +26,8 @@ export interface Target {
   readonly goal: number;
   readonly actual: number | null;
   readonly pass: boolean;
+  /** How `actual` reads: absent, a ratio (`x`) or a rate; else a number in this unit. */
+  readonly unit?: '%' | 'ms';
 }
 
 export interface Machine {
@@ -74,10 +78,17 @@ export interface BenchReport {
   readonly clientSettings: Readonly<Record<string, unknown>>;
   readonly kafkaResults: KafkaRow[];
   embedded: EmbeddedResult | null;
+  /** The service runtime on the same broker: overhead of a pass-through service, and latency through one. */
+  runtime?: RuntimeReport | null;
   streamforgeVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
   /** KafkaJS's CPU per record over StreamForge's: how many times less CPU StreamForge needs. */
   cpuEfficiencyVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
   targets?: Target[];
+}
+
+export interface RuntimeReport {
+  readonly overhead: RuntimeOverheadResult;
+  readonly latency: RuntimeLatencyResult;
 }
 
 export function machineInfo(): Machine {
@@ -94,6 +105,14 @@ export function machineInfo(): Machine {
 
 function find(rows: readonly KafkaRow[], d: Direction, size: number, c: Client): KafkaRow | undefined {
   return rows.find((r) => r.direction === d && r.recordSize === size && r.client === c);
+}
+
+/**
+ * True when the raw loop spent most of its time in commit(): the service commits the same way,
+ * so both rates then measure that wait and their ratio says little about the runtime's cost.
+ */
+function commitBound({ rawPhases: p }: RuntimeOverheadResult): boolean {
+  return p.commitMs > (p.pollMs + p.sendMs + p.commitMs) / 2;
 }
 
 /** Fills in ratios and evaluates the targets. */
@@ -147,6 +166,30 @@ export function evaluate(report: BenchReport): void {
       pass: rate >= 1_000_000,
     });
   }
+  if (report.runtime) {
+    const { overhead, latency } = report.runtime;
+    targets.push({
+      name:
+        'runtime overhead of a pass-through service vs the raw poll/send/commit loop <= 20%' +
+        (commitBound(overhead) ? ' (both loops mostly wait on commit(): see the runtime section)' : ''),
+      goal: 20,
+      actual: overhead.overheadPercent,
+      pass: overhead.overheadPercent <= 20,
+      unit: '%',
+    });
+    // The goal is at a rate: a run that sent slower, or lost records, cannot pass it.
+    const atRate = latency.achievedRate >= 0.99 * LATENCY_TARGET.rate;
+    const p99 = Number.isNaN(latency.ms.p99) ? null : latency.ms.p99;
+    targets.push({
+      name:
+        `end-to-end p99 through one pass-through service <= ${LATENCY_TARGET.p99Ms} ms at ` +
+        `${int(LATENCY_TARGET.rate)} records/s (sent at ${int(latency.achievedRate)}/s)`,
+      goal: LATENCY_TARGET.p99Ms,
+      actual: p99,
+      pass: p99 !== null && p99 <= LATENCY_TARGET.p99Ms && atRate && latency.received === latency.measured,
+      unit: 'ms',
+    });
+  }
   report.streamforgeVsKafkajs = ratios;
   report.cpuEfficiencyVsKafkajs = cpu;
   report.targets = targets;
@@ -185,38 +228,40 @@ export function formatReport(report: BenchReport): string {
       `Kafka ${k.version} at ${k.bootstrap} (${k.startedByBench ? 'fresh single node started by the bench' : 'existing broker'}), ${report.params.partitions} partition(s) per topic, acks=all`,
       '',
     );
-    const rows = report.kafkaResults.map((r) => [
-      `${r.direction} ${sizeLabel(r.recordSize)}`,
-      clientName[r.client],
-      int(r.figure.records),
-      int(r.figure.recordsPerSec),
-      r.figure.mbPerSec.toFixed(1),
-      ratio(r.vsJava),
-      r.total ? int(r.total.recordsPerSec) : '',
-      r.figure.cpuMicrosPerRecord === undefined ? '' : r.figure.cpuMicrosPerRecord.toFixed(2),
-      r.figure.rounds.length > 1 ? r.figure.rounds.map(int).join(' / ') : '',
-    ]);
-    out.push(
-      table(
-        [
-          'test',
-          'client',
-          'records',
-          'records/s',
-          'MB/s',
-          'vs Java',
-          'incl. join rec/s',
-          'CPU us/rec',
-          'rounds rec/s',
-        ],
-        rows,
-      ),
-    );
-    const notes = new Set<string>();
-    for (const r of report.kafkaResults)
-      if (r.figure.note) notes.add(`${r.direction} ${clientName[r.client]}: ${r.figure.note}`);
-    out.push('', 'How each was driven (values: random bytes, keys null):');
-    for (const note of notes) out.push(`  ${note}`);
+    if (report.kafkaResults.length > 0) {
+      const rows = report.kafkaResults.map((r) => [
+        `${r.direction} ${sizeLabel(r.recordSize)}`,
+        clientName[r.client],
+        int(r.figure.records),
+        int(r.figure.recordsPerSec),
+        r.figure.mbPerSec.toFixed(1),
+        ratio(r.vsJava),
+        r.total ? int(r.total.recordsPerSec) : '',
+        r.figure.cpuMicrosPerRecord === undefined ? '' : r.figure.cpuMicrosPerRecord.toFixed(2),
+        r.figure.rounds.length > 1 ? r.figure.rounds.map(int).join(' / ') : '',
+      ]);
+      out.push(
+        table(
+          [
+            'test',
+            'client',
+            'records',
+            'records/s',
+            'MB/s',
+            'vs Java',
+            'incl. join rec/s',
+            'CPU us/rec',
+            'rounds rec/s',
+          ],
+          rows,
+        ),
+      );
+      const notes = new Set<string>();
+      for (const r of report.kafkaResults)
+        if (r.figure.note) notes.add(`${r.direction} ${clientName[r.client]}: ${r.figure.note}`);
+      out.push('', 'How each was driven (values: random bytes, keys null):');
+      for (const note of notes) out.push(`  ${note}`);
+    }
     if (report.streamforgeVsKafkajs?.length) {
       out.push(
         '',
@@ -235,6 +280,7 @@ export function formatReport(report: BenchReport): string {
       );
     }
   }
+  if (report.runtime) out.push(...formatRuntime(report.runtime));
   if (report.embedded) {
     const e = report.embedded;
     out.push(
@@ -264,11 +310,60 @@ export function formatReport(report: BenchReport): string {
   if (report.targets?.length) {
     out.push('', 'Targets:');
     for (const t of report.targets) {
-      const actual = t.actual === null ? 'n/a' : t.goal > 100 ? int(t.actual) : ratio(t.actual);
+      const actual =
+        t.actual === null
+          ? 'n/a'
+          : t.unit
+            ? `${t.actual.toFixed(2)} ${t.unit}`
+            : t.goal > 100
+              ? int(t.actual)
+              : ratio(t.actual);
       out.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name}  (measured ${actual})`);
     }
   }
   return out.join('\n') + '\n';
+}
+
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+
+function formatRuntime({ overhead, latency }: RuntimeReport): string[] {
+  const row = (name: string, f: Figure): string[] => [
+    'copy trades',
+    name,
+    int(f.records),
+    int(f.recordsPerSec),
+    f.mbPerSec.toFixed(1),
+    f.cpuMicrosPerRecord === undefined ? '' : f.cpuMicrosPerRecord.toFixed(2),
+    f.rounds.length > 1 ? f.rounds.map(int).join(' / ') : '',
+  ];
+  const l = latency.ms;
+  return [
+    '',
+    `Service runtime on Kafka (${overhead.partitions} partitions as md.trades, maxPollRecords ${overhead.maxPollRecords}, real Binance trades)`,
+    table(
+      ['test', 'client', 'records', 'records/s', 'MB/s', 'CPU us/rec', 'rounds rec/s'],
+      [row('raw poll/send/commit loop', overhead.raw), row('pass-through service', overhead.service)],
+    ),
+    `Runtime overhead: ${overhead.overheadPercent.toFixed(1)}% fewer records/s than the raw loop, ` +
+      `${ratio(overhead.cpuRatio)} its CPU per record`,
+    `  raw: ${overhead.raw.note ?? ''}`,
+    `  raw loop, mean per batch of up to ${overhead.maxPollRecords}: poll ${ms(overhead.rawPhases.pollMs)}, ` +
+      `sendBatch ${ms(overhead.rawPhases.sendMs)}, commit ${ms(overhead.rawPhases.commitMs)}` +
+      (commitBound(overhead)
+        ? '; commit() takes most of the time, in the service too, so the rates compare that wait ' +
+          'and CPU per record is the better measure of what the runtime adds'
+        : ''),
+    `  service: ${overhead.service.note ?? ''}`,
+    `  ${overhead.note}`,
+    '',
+    `End-to-end latency through one pass-through service: ${int(latency.targetRate)} records/s asked, ` +
+      `${int(latency.achievedRate)} sent, ${latency.seconds} s measured after ${latency.warmupSeconds} s of warm-up`,
+    `  p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p999)}, max ${ms(l.max)}; ` +
+      `${int(latency.received)} of ${int(latency.measured)} records received`,
+    `  p99 from the scheduled send time ${ms(latency.p99FromScheduleMs)}; the feed was at most ` +
+      `${ms(latency.maxFeedLagMs)} behind its schedule`,
+    `  ${latency.note}`,
+  ];
 }
 
 /** Writes `<dir>/<timestamp>.json` and `<dir>/latest.json`; returns the timestamped path. */

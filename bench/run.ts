@@ -1,4 +1,4 @@
-// `npm run bench`: Kafka producer/consumer throughput of StreamForge vs Kafka's Java tools and KafkaJS, plus the embedded log.
+// `npm run bench`: Kafka producer/consumer throughput of StreamForge vs Kafka's Java tools and KafkaJS, the service runtime's overhead and latency, the embedded log.
 
 import path from 'node:path';
 import os from 'node:os';
@@ -7,11 +7,35 @@ import { acquireBroker, stopBenchBroker } from './broker.ts';
 import { benchEmbedded } from './embedded.ts';
 import { KAFKAJS_CONSUME, KAFKAJS_PRODUCE } from './kafkajs.ts';
 import { benchKafka } from './kafka-suite.ts';
-import { SF_CONSUME, SF_PRODUCE } from './kafka-streamforge.ts';
-import { type BenchReport, evaluate, formatReport, machineInfo, sourceInfo, writeReport } from './report.ts';
+import { openKafka, SF_CONSUME, SF_PRODUCE } from './kafka-streamforge.ts';
+import {
+  type BenchReport,
+  evaluate,
+  formatReport,
+  machineInfo,
+  type RuntimeReport,
+  sourceInfo,
+  writeReport,
+} from './report.ts';
+import { benchRuntimeLatency } from './runtime-latency.ts';
+import { benchRuntimeOverhead, RUNTIME_SETTINGS, RuntimeScratch } from './runtime-overhead.ts';
 import { type BenchParams, progress } from './types.ts';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
+
+/** Runtime overhead, then latency, on the broker the client tests used; their topics go at the end. */
+async function benchRuntime(params: BenchParams, bootstrap: string): Promise<RuntimeReport> {
+  const bus = await openKafka(bootstrap);
+  const scratch = new RuntimeScratch(bus, `sfbench-${Date.now().toString(36)}`);
+  try {
+    const overhead = await benchRuntimeOverhead(scratch, params.runtime, params.rounds);
+    const latency = await benchRuntimeLatency(scratch, params.runtime);
+    return { overhead, latency };
+  } finally {
+    await scratch.cleanup();
+    await bus.close();
+  }
+}
 
 async function main(): Promise<void> {
   let params: BenchParams | null;
@@ -37,8 +61,10 @@ async function main(): Promise<void> {
       kafkajsProducer: KAFKAJS_PRODUCE,
       kafkajsConsumer: KAFKAJS_CONSUME,
       values: 'random bytes (a pool of 64 per size), null keys',
+      runtime: RUNTIME_SETTINGS,
     },
     kafkaResults: [],
+    runtime: null,
     embedded: null,
   };
   if (!params.skipKafka) {
@@ -49,7 +75,8 @@ async function main(): Promise<void> {
       startedByBench: broker.startedByBench,
     };
     try {
-      await benchKafka(params, broker, report.kafkaResults);
+      if (!params.skipKafkaClients) await benchKafka(params, broker, report.kafkaResults);
+      if (!params.skipRuntime) report.runtime = await benchRuntime(params, broker.bootstrap);
     } finally {
       await broker.stop();
     }

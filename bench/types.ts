@@ -18,6 +18,19 @@ export interface SizeCase {
   readonly records: number;
 }
 
+/** The service-runtime tests: overhead of a pass-through service, and end-to-end latency through one. */
+export interface RuntimeParams {
+  /** Trades pre-filled into the input topic and copied by the raw loop and by the service. */
+  readonly records: number;
+  /** Records per poll, the same for the raw loop and the service (the runtime's default is 500). */
+  readonly maxPollRecords: number;
+  /** Records per second the latency test sends. */
+  readonly latencyRate: number;
+  /** Measured seconds of the latency test, after the warm-up. */
+  readonly latencySeconds: number;
+  readonly latencyWarmupSeconds: number;
+}
+
 export interface BenchParams {
   /** `host:port`; null starts a fresh single-node broker for the run. */
   readonly bootstrap: string | null;
@@ -30,7 +43,12 @@ export interface BenchParams {
   readonly rounds: number;
   readonly quick: boolean;
   readonly skipEmbedded: boolean;
+  /** No broker at all: neither the client tests nor the runtime tests. */
   readonly skipKafka: boolean;
+  /** Skips the producer/consumer tests of the Kafka clients (for `--only-runtime`). */
+  readonly skipKafkaClients: boolean;
+  readonly skipRuntime: boolean;
+  readonly runtime: RuntimeParams;
 }
 
 /** A throughput figure. `seconds` is the measured phase only (see `note` for what it spans). */
