@@ -93,6 +93,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   #stopping: Promise<void> | null = null;
   #lagged = new Set<string>();
   #state: StateManager | null = null;
+  /** Offsets whose outputs are acknowledged, not yet committed, per partition. */
+  #committable = new Map<string, { topic: string; partition: number; offset: number }>();
+  #committing: Promise<void> | null = null;
+  #commitError: unknown = null;
   #tables = new Map<string, GlobalTable<unknown>>();
 
   constructor(definition: ServiceDefinition<C>, options: RunOptions) {
@@ -136,7 +140,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   async start(): Promise<void> {
     const { bus } = this.#options;
     try {
-      this.#producer = bus.producer({ clientId: this.identity.instance });
+      // No linger: the runner sends a whole poll's outputs at once and waits for them.
+      this.#producer = bus.producer({ clientId: this.identity.instance, lingerMs: 0 });
       this.#admin = bus.admin();
       if (this.#options.control ?? true) {
         this.#control = new ControlPlane({
@@ -177,7 +182,9 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       });
       this.#consumer = consumer;
       await consumer.subscribe([...this.#byTopic.keys()], {
-        onRevoked: (partitions) => {
+        onRevoked: async (partitions) => {
+          // What was processed here is committed before another member takes it over.
+          await this.#flushCommits();
           this.#metrics.rebalance();
           for (const tp of partitions) this.#forgetLag(tp);
           this.#state?.onRevoked([...partitions]);
@@ -259,6 +266,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     clearTimeout(timer);
     if (timedOut)
       this.#log.error({ deadlineMs: deadline }, 'in-flight work did not finish before the shutdown deadline');
+    if (!timedOut) await this.#flushCommits();
+
     await this.#event('interrupted', { reason: reason.slice(0, 500) || 'stopped' });
     await this.#closeClients();
     if (timedOut) this.lifecycle.tryTo(ComponentStates.FAILED, 'shutdown deadline passed');
@@ -326,15 +335,46 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     if (outputs.length > 0) await this.#send(outputs);
     for (const [topic, n] of counts) this.#metrics.recordsIn(topic, n);
     if (processed.size === 0) return;
-    try {
-      await this.#consumer!.commit([...processed.values()]);
-      this.#metrics.commit(processed.size);
-      this.#recovered();
-    } catch (error) {
-      // The outputs are out; the next owner of these partitions processes the records again
-      // (at-least-once), which is why consumers of outputs should be idempotent by key.
-      this.#failed('commit', error);
-      if (!isBusError(error, 'REBALANCE_IN_PROGRESS') && !isRetryable(error)) throw error;
+    // The outputs are acknowledged: these offsets may be committed. The commit runs while the
+    // next poll is processed (one broker round trip off every batch's path); a rebalance or a
+    // stop waits for it.
+    for (const [key, offset] of processed) this.#committable.set(key, offset);
+    this.#commitSoon();
+    if (this.#commitError) {
+      const error = this.#commitError;
+      this.#commitError = null;
+      throw error;
+    }
+  }
+
+  /** Starts a commit of what is committable unless one is running; it chains until nothing is left. */
+  #commitSoon(): void {
+    if (this.#committing || this.#committable.size === 0) return;
+    const offsets = [...this.#committable.values()];
+    this.#committable.clear();
+    this.#committing = this.#consumer!.commit(offsets).then(
+      () => {
+        this.#metrics.commit(offsets.length);
+        this.#recovered();
+      },
+      (error: unknown) => {
+        // The outputs are out; the next owner of these partitions processes the records again
+        // (at-least-once), which is why consumers of outputs should be idempotent by key.
+        this.#failed('commit', error);
+        if (!isBusError(error, 'REBALANCE_IN_PROGRESS') && !isRetryable(error)) this.#commitError = error;
+      },
+    );
+    void this.#committing.finally(() => {
+      this.#committing = null;
+      if (!this.#abort.signal.aborted) this.#commitSoon();
+    });
+  }
+
+  /** Waits for the running commit, then commits whatever else is committable. */
+  async #flushCommits(): Promise<void> {
+    while (this.#committing || this.#committable.size > 0) {
+      if (this.#committing) await this.#committing;
+      else this.#commitSoon();
     }
   }
 

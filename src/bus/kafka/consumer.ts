@@ -1,8 +1,10 @@
 // The pull consumer on Kafka: group membership from @platformatic/kafka, our own fetch loop.
 
 import {
+  ConnectionPool,
   Consumer as KafkaClientConsumer,
   type ClusterMetadata,
+  kOptions,
   type ConsumerGroupJoinPayload,
   type fetchV17,
   ListOffsetTimestamps,
@@ -68,6 +70,12 @@ export class KafkaConsumer implements Consumer {
   readonly #options: ConsumerOptions;
   readonly #maxPollRecords: number;
   readonly #onClose: () => void;
+  /**
+   * Fetches get connections of their own: a fetch that waits (up to maxWaitTime) for new
+   * records at the log end would otherwise hold the connection that commits, heartbeats and
+   * metadata share, and every commit would wait behind it.
+   */
+  readonly #fetchPool: ConnectionPool;
   #mode: 'none' | 'subscribe' | 'assign' = 'none';
   #states = new Map<string, PartitionState>();
   #listener: RebalanceListener | undefined;
@@ -97,6 +105,9 @@ export class KafkaConsumer implements Consumer {
       minBytes: 1,
       maxBytes: 16 * 1024 * 1024,
       isolationLevel: 0,
+    });
+    this.#fetchPool = new ConnectionPool(options.clientId ?? config.clientId, {
+      ...(this.#client as unknown as Record<typeof kOptions, object>)[kOptions],
     });
     this.#metadata = new TopicMetadataCache(this.#client, config.bootstrapBrokers);
     this.#client.on('consumer:group:join', (payload: ConsumerGroupJoinPayload) => {
@@ -286,6 +297,7 @@ export class KafkaConsumer implements Consumer {
       // Leaving the group can fail when the broker is gone; the session timeout removes us then.
       await new Promise<void>((resolve) => this.#client.close(true, () => resolve()));
     }
+    await new Promise<void>((resolve) => this.#fetchPool.close(() => resolve()));
     this.#onClose();
   }
 
@@ -523,7 +535,7 @@ export class KafkaConsumer implements Consumer {
         })),
       };
     });
-    this.#client.fetch({ node: leader, topics }, (error, response) => {
+    this.#client.fetch({ node: leader, topics, connectionPool: this.#fetchPool }, (error, response) => {
       this.#inFlight.delete(leader);
       if (this.#closed) return;
       if (error) {
