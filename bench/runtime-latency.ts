@@ -1,14 +1,13 @@
 // End-to-end latency through one pass-through service on Kafka, with real trades sent at a fixed rate.
 
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Bus, type ProduceRecord } from '../src/bus/types.ts';
-import { ServiceRunner } from '../src/runtime/index.ts';
 import { type Trade } from '../test/runtime/helpers.ts';
 import {
   benchTrades,
   encodeTrades,
-  passThrough,
-  runnerMetrics,
   RUNTIME_SETTINGS,
   type RuntimeScratch,
   type TradeProduct,
@@ -16,6 +15,8 @@ import {
 import { progress, type RuntimeParams } from './types.ts';
 
 /** The goal the issue sets: p99 within this many ms at this rate, on loopback. */
+const ROOT = path.resolve(import.meta.dirname, '..');
+
 export const LATENCY_TARGET = { p99Ms: 10, rate: 10_000 } as const;
 
 /** How often the feed sends what is due: small batches, as a live feed would, not one burst. */
@@ -119,11 +120,35 @@ export async function benchRuntimeLatency(
   let received = 0;
 
   const group = scratch.group('lat-svc');
-  const runner = new ServiceRunner(passThrough(group, input, output, params.maxPollRecords), {
-    bus,
-    control: false,
-    metrics: runnerMetrics(group),
-  });
+  // The service runs in a process of its own, as deployed (`streamforge run`): sharing this
+  // process's event loop with the feed and the measuring consumer would add their work to its
+  // latency. Feed and measurer stay here, on one clock.
+  const service = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/streamforge.js'),
+      '--bus',
+      bus.uri,
+      'run',
+      path.join(ROOT, 'test/runtime/fixtures/pass-through.ts'),
+      '--instance-prefix',
+      'bench-latency',
+      '--log-level',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SF_TEST_INPUT: input.topic,
+        SF_TEST_OUTPUT: output.topic,
+        SF_TEST_GROUP: group,
+        SF_TEST_MAX_POLL: String(params.maxPollRecords),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => service.once('exit', () => resolve()));
   const producer = bus.producer({
     clientId: 'bench-feed',
     // The feed batches by its own 1 ms tick; lingering too would add its delay to every record
@@ -132,11 +157,21 @@ export async function benchRuntimeLatency(
   });
   let watcher: { stop(): Promise<void> } | null = null;
   try {
-    await runner.start();
     const joined = performance.now();
-    while (runner.health().assigned.length < input.partitions) {
-      if (performance.now() - joined > 60_000) throw new Error('the service got no partitions in 60 s');
-      await sleep(10);
+    const admin = bus.admin();
+    try {
+      for (;;) {
+        if (service.exitCode !== null) throw new Error(`the service process exited with ${service.exitCode}`);
+        if (performance.now() - joined > 60_000) throw new Error('the service got no partitions in 60 s');
+        const members = await admin.describeGroup(group).then(
+          (g) => g.members,
+          () => [],
+        );
+        if (members.reduce((n, m) => n + m.assignment.length, 0) >= input.partitions) break;
+        await sleep(100);
+      }
+    } finally {
+      await admin.close();
     }
     watcher = await follow(bus, output, (key, at) => {
       const i = indexOf.get(key);
@@ -211,14 +246,15 @@ export async function benchRuntimeLatency(
       maxFeedLagMs,
       note:
         `real trades encode()d ahead, sent every ${TICK_MS} ms as due (sendBatch, lingerMs 0) to a ` +
-        `${RUNTIME_SETTINGS.partitions}-partition topic; one ServiceRunner (maxPollRecords ${params.maxPollRecords}, ` +
-        `producer defaults, control plane off) copies them with emit(); a consumer assigned to the output ` +
+        `${RUNTIME_SETTINGS.partitions}-partition topic; one pass-through service in its own process (streamforge run, ` +
+        `maxPollRecords ${params.maxPollRecords}) copies them with emit(); a consumer assigned to the output ` +
         `reads them; latency = poll return - sendBatch call, one process clock; ` +
         `first ${params.latencyWarmupSeconds} s not counted; one run`,
     };
   } finally {
     await watcher?.stop();
     await producer.close().catch(() => undefined);
-    await runner.stop('bench done');
+    if (service.exitCode === null) service.kill('SIGTERM');
+    await exited;
   }
 }
