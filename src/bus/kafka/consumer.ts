@@ -37,7 +37,11 @@ const PARTITION_BUFFER_BYTES = 2 * PARTITION_FETCH_BYTES;
 /** No fetch starts while the consumer holds this much in all, which bounds its memory. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
-const recordBytes = (r: BusRecord): number => 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+/** Records of one fetch answer for one partition, and the bytes they arrived in (which bound memory). */
+interface Chunk {
+  readonly records: BusRecord[];
+  readonly bytes: number;
+}
 
 interface PartitionState {
   readonly topic: string;
@@ -47,7 +51,7 @@ interface PartitionState {
   /** Next offset to fetch (ahead of `position` by what is buffered). */
   fetchOffset: number;
   /** Fetched, not yet polled: whole fetch results, read from `head` of the first. */
-  chunks: BusRecord[][];
+  chunks: Chunk[];
   head: number;
   bufferedBytes: number;
   /** Bumped by every seek, so that a fetch answered after it is thrown away. */
@@ -454,20 +458,24 @@ export class KafkaConsumer implements Consumer {
   }
 
   #drain(max: number): BusRecord[] {
-    const out: BusRecord[] = [];
+    let out: BusRecord[] = [];
     for (const state of this.#states.values()) {
       if (state.paused) continue;
       while (out.length < max && state.chunks.length > 0) {
         const chunk = state.chunks[0]!;
-        const end = Math.min(chunk.length, state.head + max - out.length);
-        for (let i = state.head; i < end; i++) {
-          const record = chunk[i]!;
-          out.push(record);
-          state.bufferedBytes -= recordBytes(record);
+        const records = chunk.records;
+        const end = Math.min(records.length, state.head + max - out.length);
+        if (state.head === 0 && end === records.length && out.length === 0) {
+          // The common case: a whole fetch answer is returned as it is, without a copy.
+          out = records;
+        } else {
+          for (let i = state.head; i < end; i++) out.push(records[i]!);
         }
-        state.position = chunk[end - 1]!.offset + 1;
+        state.position = records[end - 1]!.offset + 1;
         state.head = end;
-        if (end === chunk.length) {
+        if (end === records.length) {
+          // Its bytes count until the last of its records is handed out (a bound, not a tally).
+          state.bufferedBytes -= chunk.bytes;
           state.chunks.shift();
           state.head = 0;
         }
@@ -588,8 +596,9 @@ export class KafkaConsumer implements Consumer {
         const { records, next } = decoded;
         if (next > a.state.fetchOffset) a.state.fetchOffset = next;
         if (records.length > 0) {
-          a.state.chunks.push(records);
-          for (const record of records) a.state.bufferedBytes += recordBytes(record);
+          const bytes = part.recordsBuffer?.length ?? 0;
+          a.state.chunks.push({ records, bytes });
+          a.state.bufferedBytes += bytes;
           woke = true;
         }
       }
