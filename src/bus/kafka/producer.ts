@@ -2,7 +2,7 @@
 
 import { Producer as KafkaClientProducer, ProduceAcks } from '@platformatic/kafka';
 import { BusError, BusErrorCodes } from '../errors.ts';
-import { checkProduceRecord, choosePartition, toBytes, toHeaders } from '../record.ts';
+import { checkProduceRecord, choosePartition, toBytes } from '../record.ts';
 import { type ProduceRecord, type Producer, type ProducerOptions, type RecordMetadata } from '../types.ts';
 import { type KafkaClientConfig } from './client-config.ts';
 import { toBusError } from './errors.ts';
@@ -28,6 +28,21 @@ interface Queued {
   readonly size: number;
   readonly call: Call;
   readonly index: number;
+}
+
+/**
+ * Header names as bytes. Services send the same few names (schema, producer, trace, event
+ * time) on every record; encoding them once saves a buffer per header per record. Bounded,
+ * so that a producer of ever-new names does not grow it without end.
+ */
+const headerNames = new Map<string, Buffer>();
+function headerName(name: string): Buffer {
+  let bytes = headerNames.get(name);
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, 'utf8');
+    if (headerNames.size < 1024) headerNames.set(name, bytes);
+  }
+  return bytes;
 }
 
 /** Most of a Kafka request: the broker takes 100 MiB by default; this keeps requests quick. */
@@ -108,8 +123,10 @@ export class KafkaProducer implements Producer {
       let headers: Map<Buffer, Buffer> | undefined;
       if (record.headers) {
         headers = new Map();
-        for (const [name, value] of Object.entries(toHeaders(record.headers)))
-          headers.set(Buffer.from(name, 'utf8'), value);
+        for (const name in record.headers) {
+          const value = record.headers[name]!;
+          headers.set(headerName(name), typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+        }
       }
       return { record, key: key ?? undefined, partition, headers };
     });
