@@ -10,6 +10,7 @@ import {
   topicConfigs,
 } from '../contracts/index.ts';
 import {
+  type ComponentHealth,
   createLogger,
   createMetricsRegistry,
   createServiceMetrics,
@@ -90,10 +91,7 @@ export class ServiceHost {
   }
 
   health(): HealthReport {
-    const components: Record<
-      string,
-      { state: ReturnType<ServiceRunner['health']>['state']; detail?: string }
-    > = {};
+    const components: Record<string, ComponentHealth> = {};
     for (const runner of this.runners) {
       const h = runner.health();
       components[h.instance] = { state: h.state, ...(h.reason ? { detail: h.reason } : {}) };

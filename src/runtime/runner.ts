@@ -298,7 +298,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
           await this.#fail(error, 'poll');
           return;
         }
-        this.#failed('poll', error);
+        this.#noteFailure('poll', error);
         await sleep(backoffDelay(this.#retry, Math.min(this.#failuresInRow, 8)), signal);
         continue;
       }
@@ -360,7 +360,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       (error: unknown) => {
         // The outputs are out; the next owner of these partitions processes the records again
         // (at-least-once), which is why consumers of outputs should be idempotent by key.
-        this.#failed('commit', error);
+        this.#noteFailure('commit', error);
         if (!isBusError(error, 'REBALANCE_IN_PROGRESS') && !isRetryable(error)) this.#commitError = error;
       },
     );
@@ -449,7 +449,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         for (const [topic, n] of counts) this.#metrics.recordsOut(topic, n);
         return;
       } catch (error) {
-        this.#failed('produce', error);
+        this.#noteFailure('produce', error);
         if (!isRetryable(error) || attempt >= this.#retry.maxAttempts) throw error;
         await sleep(backoffDelay(this.#retry, attempt));
       }
@@ -458,7 +458,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
 
   #context(input: Input, emitted: ProduceRecord[]): HandlerContext {
     // Every output continues the trace of the input that caused it (a new trace when it had none).
-    const traceOption = { traceparent: childTraceparent(input.meta.trace) };
+    // Made on the first emit only: a handler that emits nothing (a sink, a filter) costs no span id.
+    let traceOption: { traceparent: string } | undefined;
+    const trace = (): { traceparent: string } =>
+      (traceOption ??= { traceparent: childTraceparent(input.meta.trace) });
     const identity = this.identity;
     return {
       service: identity.service,
@@ -466,7 +469,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       signal: this.#abort.signal,
       emit: (product, value, options?: EmitOptions) => {
         const record = encode(product, value, identity, {
-          ...traceOption,
+          ...trace(),
           ...(options?.timestamp === undefined ? {} : { timestamp: options.timestamp }),
         });
         emitted.push({
@@ -476,10 +479,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         });
       },
       emitBytes: (product, value, key, headers) => {
-        emitted.push(encodeBytes(product, value, key, headers, identity, traceOption));
+        emitted.push(encodeBytes(product, value, key, headers, identity, trace()));
       },
       emitTombstone: (product, key) => {
-        emitted.push(encodeTombstone(product, key, identity, traceOption));
+        emitted.push(encodeTombstone(product, key, identity, trace()));
       },
       store: <V>(name: string) => {
         if (!this.#state || !this.#definition.stores?.[name])
@@ -601,7 +604,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     if (this.#lagged.delete(tpKey(tp.topic, tp.partition))) this.#metrics.clearLag(tp.topic, tp.partition);
   }
 
-  #failed(kind: string, error: unknown): void {
+  /** Counts a failure that may pass (poll, produce, commit); enough in a row make the instance degraded. */
+  #noteFailure(kind: string, error: unknown): void {
     this.#metrics.error(kind);
     this.#failuresInRow++;
     this.#log.warn({ kind, failuresInRow: this.#failuresInRow, err: errorMessage(error) }, `${kind} failed`);

@@ -1,41 +1,11 @@
 // The `streamforge` command line, run as a user runs it: a child process with stdin and stdout.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { defer, kafkaBootstrap, kafkaSkipReason, uniqueName } from '../helpers/backends.ts';
+import { describe, it } from 'node:test';
+import { cli, embeddedBus } from '../helpers/cli.ts';
+import { kafkaBootstrap, kafkaSkipReason, uniqueName } from '../helpers/backends.ts';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/streamforge.js');
 const TIMEOUT = { timeout: 60_000 } as const;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: readonly string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function embeddedBus(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-cli-'));
-  defer(t, () => rm(dir, { recursive: true, force: true }));
-  return `embedded:${dir}`;
-}
 
 const trades = [
   '{"exchange":"binance","symbol":"BTCUSDT","price":"61786.01000000","qty":"0.00010000","tradeId":3712497381}',
@@ -74,7 +44,7 @@ describe('streamforge CLI', () => {
     'produce then consume round-trips JSON lines on the embedded log, keeping exact decimals',
     TIMEOUT,
     async (t) => {
-      const bus = await embeddedBus(t);
+      const bus = await embeddedBus(t, 'sf-cli-');
       assert.equal((await cli(['--bus', bus, 'topics', 'create', 'md.trades', '--partitions', '3'])).code, 0);
       const produced = await cli(
         ['--bus', bus, 'produce', 'md.trades', '--key-field', 'symbol'],
@@ -101,7 +71,7 @@ describe('streamforge CLI', () => {
     'an invalid JSON line stops produce with its line number; the lines before it are delivered',
     TIMEOUT,
     async (t) => {
-      const bus = await embeddedBus(t);
+      const bus = await embeddedBus(t, 'sf-cli-');
       await cli(['--bus', bus, 'topics', 'create', 'md.trades']);
       const r = await cli(
         ['--bus', bus, 'produce', 'md.trades'],
@@ -123,7 +93,7 @@ describe('streamforge CLI', () => {
   );
 
   it('consuming an unknown topic fails with its name', TIMEOUT, async (t) => {
-    const bus = await embeddedBus(t);
+    const bus = await embeddedBus(t, 'sf-cli-');
     const r = await cli(['--bus', bus, 'consume', 'no.such.topic', '--max', '1']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no\.such\.topic/);
@@ -134,7 +104,7 @@ describe('streamforge CLI', () => {
     'the demo (npm start) loads the recorded Binance frames and a consumer group reads them all',
     { timeout: 180_000 },
     async (t) => {
-      const bus = await embeddedBus(t);
+      const bus = await embeddedBus(t, 'sf-cli-');
       const r = await cli(['--bus', bus, 'demo']);
       assert.equal(r.code, 0, r.stderr);
       const loaded = Number(/Loaded (\d+) recorded frames/.exec(r.stderr)?.[1]);

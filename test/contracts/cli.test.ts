@@ -1,36 +1,13 @@
 // `streamforge catalog` and `streamforge topics apply`, run as a user runs them: a child process.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { catalog } from '../../src/contracts/catalog.ts';
-import { defer, kafkaBootstrap, kafkaSkipReason } from '../helpers/backends.ts';
+import { cli, embeddedBus } from '../helpers/cli.ts';
+import { kafkaBootstrap, kafkaSkipReason } from '../helpers/backends.ts';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/streamforge.js');
 const TIMEOUT = { timeout: 60_000 } as const;
-
-function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function embeddedBus(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-catalog-cli-'));
-  defer(t, () => rm(dir, { recursive: true, force: true }));
-  return `embedded:${dir}`;
-}
 
 describe('streamforge catalog', () => {
   it('lists every product with owner, partitions, policy, key and schema version', TIMEOUT, async () => {
@@ -94,7 +71,7 @@ describe('streamforge catalog', () => {
 
 describe('streamforge topics apply', () => {
   it('creates the whole catalog on the embedded log, then reports no change', TIMEOUT, async (t) => {
-    const bus = await embeddedBus(t);
+    const bus = await embeddedBus(t, 'sf-catalog-cli-');
     const dry = await cli(['--bus', bus, 'topics', 'apply', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stderr, new RegExp(`${catalog.products.length} created.*Dry run: nothing was changed`));

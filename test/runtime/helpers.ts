@@ -12,11 +12,9 @@ import {
   encode,
   type JsonProduct,
   type Product,
-  queueControl,
-  queueEvents,
   type trades,
 } from '../../src/contracts/index.ts';
-import { type ValueOf } from '../../src/runtime/index.ts';
+import { ensureTopics, type ValueOf } from '../../src/runtime/index.ts';
 import { defer, kafkaBootstrap, uniqueName } from '../helpers/backends.ts';
 
 export type Trade = ValueOf<typeof trades>;
@@ -79,18 +77,25 @@ export function renamed<P extends Product>(product: P, prefix: string): P {
   return { ...product, topic, declaration: topic };
 }
 
-/** Creates the topics of `products` and their DLQs, plus the control plane's topics. */
-export async function createProductTopics(bus: Bus, products: readonly Product[]): Promise<void> {
-  const all = [...products, queueControl, queueEvents].flatMap((p) => [p, deadLetterProduct(p)]);
-  const admin = bus.admin();
-  try {
-    await admin.createTopics(
-      all.map((p) => ({ name: p.topic, partitions: p.partitions })),
-      { ifNotExists: true },
-    );
-  } finally {
+/**
+ * Creates the topics of `products` and their DLQs (plus the control plane's, which stay) the way
+ * a service host does, and deletes them after the test; `extra` topics (e.g. a store's
+ * changelog) are deleted too.
+ */
+export async function tempProductTopics(
+  t: TestContext,
+  bus: Bus,
+  products: readonly Product[],
+  extra: readonly string[] = [],
+): Promise<void> {
+  await ensureTopics(bus, products);
+  defer(t, async () => {
+    const admin = bus.admin();
+    await admin
+      .deleteTopics([...products.flatMap((p) => [p.topic, deadLetterProduct(p).topic]), ...extra])
+      .catch(() => undefined);
     await admin.close();
-  }
+  });
 }
 
 export async function produceValues<T>(

@@ -9,12 +9,12 @@ import { runKafkaTool } from '../../src/ops/kafka/index.ts';
 import { defer, eventually, kafkaBackend, kafkaBootstrap, tempGroup } from '../helpers/backends.ts';
 import {
   capturedTrades,
-  createProductTopics,
   follow,
   json,
   produceValues,
   renamed,
   spawnPassThrough,
+  tempProductTopics,
 } from './helpers.ts';
 
 /** The lag gauge per partition from a real scrape, parsed by a Prometheus parser written elsewhere. */
@@ -51,12 +51,7 @@ describe('a service process on kafka', { skip: kafkaBackend.skip }, () => {
     async (t) => {
       const bus = await kafkaBackend.open(t);
       const input = { ...renamed(trades, 'host-lag'), partitions: 3 };
-      await createProductTopics(bus, [input]);
-      defer(t, async () => {
-        const admin = bus.admin();
-        await admin.deleteTopics([input.topic, `${input.topic}.dlq`]).catch(() => undefined);
-        await admin.close();
-      });
+      await tempProductTopics(t, bus, [input]);
       const definition = defineService({
         name: tempGroup(t, bus, 'host-lag'),
         description: 'reads trades',
@@ -108,14 +103,7 @@ describe('a service process on kafka', { skip: kafkaBackend.skip }, () => {
       const bus = await kafkaBackend.open(t);
       const input = renamed(trades, 'host-term-in');
       const output = renamed(trades, 'host-term-out');
-      await createProductTopics(bus, [input, output]);
-      defer(t, async () => {
-        const admin = bus.admin();
-        await admin
-          .deleteTopics([input.topic, output.topic, `${input.topic}.dlq`, `${output.topic}.dlq`])
-          .catch(() => undefined);
-        await admin.close();
-      });
+      await tempProductTopics(t, bus, [input, output]);
       const group = tempGroup(t, bus, 'host-term');
       const events = await follow(bus, queueEvents.topic);
       defer(t, () => events.stop());

@@ -13,11 +13,11 @@ import { ServiceRunner } from '../../src/runtime/index.ts';
 import { defer, embeddedBackend, eventually, kafkaBackend, tempGroup } from '../helpers/backends.ts';
 import {
   capturedTrades,
-  createProductTopics,
   json,
   readAll,
   renamed,
   spawnPassThrough,
+  tempProductTopics,
   type Trade,
 } from './helpers.ts';
 
@@ -128,14 +128,7 @@ async function runScenario(t: TestContext, s: Scenario): Promise<void> {
 async function prepare(t: TestContext, bus: Bus): Promise<{ input: string; output: string; group: string }> {
   const input = renamed(trades, 'rep-in');
   const output = renamed(trades, 'rep-out');
-  await createProductTopics(bus, [input, output]);
-  defer(t, async () => {
-    const admin = bus.admin();
-    await admin
-      .deleteTopics([input.topic, output.topic, `${input.topic}.dlq`, `${output.topic}.dlq`])
-      .catch(() => undefined);
-    await admin.close();
-  });
+  await tempProductTopics(t, bus, [input, output]);
   return { input: input.topic, output: output.topic, group: tempGroup(t, bus, 'rep') };
 }
 

@@ -2,7 +2,6 @@
 
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { type Bus } from '../../src/bus/types.ts';
 import {
   DeadLetterHeaders,
   encode,
@@ -16,25 +15,17 @@ import { changelogTopic } from '../../src/runtime/state/index.ts';
 import { backends, defer, eventually, tempGroup } from '../helpers/backends.ts';
 import {
   capturedTrades,
-  createProductTopics,
   follow,
   json,
   produceValues,
   readAll,
   renamed,
+  tempProductTopics,
   type Trade,
 } from './helpers.ts';
 
 const TIMEOUT = { timeout: 120_000 } as const;
 const FAST_RETRY = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 } as const;
-
-async function cleanupTopics(t: TestContext, bus: Bus, topics: readonly string[]): Promise<void> {
-  defer(t, async () => {
-    const admin = bus.admin();
-    await admin.deleteTopics(topics.flatMap((x) => [x, `${x}.dlq`])).catch(() => undefined);
-    await admin.close();
-  });
-}
 
 function start(t: TestContext, runner: Pick<ServiceRunner, 'start' | 'stop'>): Promise<void> {
   defer(t, () => runner.stop('test over'));
@@ -50,8 +41,7 @@ for (const backend of backends) {
         const bus = await backend.open(t);
         const input = renamed(trades, 'rt-in');
         const output = renamed(trades, 'rt-out');
-        await createProductTopics(bus, [input, output]);
-        await cleanupTopics(t, bus, [input.topic, output.topic]);
+        await tempProductTopics(t, bus, [input, output]);
         const values = await capturedTrades(400);
         await produceValues(bus, input, values);
 
@@ -99,8 +89,7 @@ for (const backend of backends) {
         const bus = await backend.open(t);
         const input = { ...renamed(trades, 'rt-poison'), partitions: 1 };
         const output = renamed(trades, 'rt-poison-out');
-        await createProductTopics(bus, [input, output]);
-        await cleanupTopics(t, bus, [input.topic, output.topic]);
+        await tempProductTopics(t, bus, [input, output]);
         const values = await capturedTrades(20);
         const poisonId = values[5]!.tradeId;
         const flakyId = values[9]!.tradeId;
@@ -165,8 +154,7 @@ for (const backend of backends) {
         const bus = await backend.open(t);
         const input = renamed(trades, 'rt-ctl');
         const output = renamed(trades, 'rt-ctl-out');
-        await createProductTopics(bus, [input, output]);
-        await cleanupTopics(t, bus, [input.topic, output.topic]);
+        await tempProductTopics(t, bus, [input, output]);
         const service = defineService({
           name: tempGroup(t, bus, 'rt-ctl'),
           description: 'copies trades',
@@ -258,8 +246,7 @@ for (const backend of backends) {
         const bus = await backend.open(t);
         const input = renamed(trades, 'rt-stop');
         const output = renamed(trades, 'rt-stop-out');
-        await createProductTopics(bus, [input, output]);
-        await cleanupTopics(t, bus, [input.topic, output.topic]);
+        await tempProductTopics(t, bus, [input, output]);
         const values = await capturedTrades(50);
         await produceValues(bus, input, values);
         const service = defineService({
@@ -305,8 +292,12 @@ for (const backend of backends) {
       async (t) => {
         const bus = await backend.open(t);
         const input = renamed(trades, 'rt-state');
-        await createProductTopics(bus, [input]);
         const values = await capturedTrades(200);
+        /** An exact decimal quantity in units of 1e-8 (Binance's precision). */
+        const unitsOf = (quantity: string): bigint => {
+          const [whole, fraction = ''] = quantity.split('.');
+          return BigInt(whole!) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8));
+        };
         const service = defineService({
           name: tempGroup(t, bus, 'rt-state'),
           description: 'counts trades and sums their quantity in units of 1e-8 per symbol',
@@ -317,16 +308,14 @@ for (const backend of backends) {
             const trade = record.value as Trade;
             const store = ctx.store<{ trades: number; units: string }>('totals');
             const before = store.get(trade.symbol) ?? { trades: 0, units: '0' };
-            const [whole, fraction = ''] = trade.quantity.split('.');
-            const units = BigInt(whole!) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8));
             store.put(trade.symbol, {
               trades: before.trades + 1,
-              units: String(BigInt(before.units) + units),
+              units: String(BigInt(before.units) + unitsOf(trade.quantity)),
             });
           },
         });
         const changelog = changelogTopic(service.name, 'totals');
-        await cleanupTopics(t, bus, [input.topic, changelog]);
+        await tempProductTopics(t, bus, [input], [changelog]);
         const drained = (): Promise<boolean> =>
           eventually(async () => {
             const admin = bus.admin();
@@ -352,10 +341,7 @@ for (const backend of backends) {
           latest.set(r.key!.toString(), JSON.parse(r.value!.toString()) as { trades: number; units: string });
         for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
           const mine = values.filter((v) => v.symbol === symbol);
-          const units = mine.reduce((sum, v) => {
-            const [whole, fraction = ''] = v.quantity.split('.');
-            return sum + BigInt(whole!) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8));
-          }, 0n);
+          const units = mine.reduce((sum, v) => sum + unitsOf(v.quantity), 0n);
           assert.deepEqual(
             latest.get(symbol),
             { trades: mine.length, units: String(units) },

@@ -24,7 +24,7 @@ import { type KafkaClientConfig } from './client-config.ts';
 import { hasKafkaError, toBusError } from './errors.ts';
 import { TopicMetadataCache } from './metadata.ts';
 import { retrying } from './retry.ts';
-import { decodeFetchedPartition } from './records.ts';
+import { type DecodedRecords, decodeRecordBatches } from './record-batch.ts';
 
 /** Per partition per fetch. */
 const PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
@@ -578,9 +578,11 @@ export class KafkaConsumer implements Consumer {
           this.#states.get(keyOf(topic, part.partitionIndex)) !== a.state
         )
           continue;
-        let decoded: ReturnType<typeof decodeFetchedPartition>;
+        // A partition without records (at the log end) has no batches to decode.
+        if (!part.recordsBuffer) continue;
+        let decoded: DecodedRecords;
         try {
-          decoded = decodeFetchedPartition(topic, part, a.offset);
+          decoded = decodeRecordBatches(topic, part.partitionIndex, part.recordsBuffer, a.offset);
         } catch (error) {
           // A batch we cannot read (corrupt, or an unknown codec) must not be skipped silently:
           // the partition stops here and every poll reports it until the caller seeks past it.
@@ -596,7 +598,7 @@ export class KafkaConsumer implements Consumer {
         const { records, next } = decoded;
         if (next > a.state.fetchOffset) a.state.fetchOffset = next;
         if (records.length > 0) {
-          const bytes = part.recordsBuffer?.length ?? 0;
+          const bytes = part.recordsBuffer.length;
           a.state.chunks.push({ records, bytes });
           a.state.bufferedBytes += bytes;
           woke = true;
