@@ -116,18 +116,23 @@ export function encode<T>(
   }
   const bytes = Buffer.from(JSON.stringify(value), 'utf8');
   checkSize(product, bytes);
-  const headers = {
-    ...standardHeaders(product, producer, options.eventTime ?? eventTimeOf(value), options),
-    [HeaderNames.SCHEMA_ID]: product.value.schemaId,
-    [HeaderNames.SCHEMA_VERSION]: String(current.version),
-  };
-  return {
+  // One headers object per record, filled in place: this runs for every record a service emits.
+  const headers = standardHeaders(product, producer, options.eventTime ?? eventTimeOf(value), options);
+  headers[HeaderNames.SCHEMA_ID] = product.value.schemaId;
+  headers[HeaderNames.SCHEMA_VERSION] = versionText(current.version);
+  const record: { -readonly [K in keyof ProduceRecord]: ProduceRecord[K] } = {
     topic: product.topic,
     key: product.key.of(value),
     value: bytes,
     headers,
-    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
   };
+  if (options.timestamp !== undefined) record.timestamp = options.timestamp;
+  return record;
+}
+
+const versionTexts: string[] = [];
+function versionText(version: number): string {
+  return (versionTexts[version] ??= String(version));
 }
 
 /**

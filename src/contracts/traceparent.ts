@@ -13,30 +13,38 @@ export interface TraceContext {
   readonly flags: number;
 }
 
-const hex = (length: number): RegExp => new RegExp(`^[0-9a-f]{${length}}$`);
-const HEX2 = hex(2);
-const HEX16 = hex(16);
-const HEX32 = hex(32);
+/**
+ * Checks `text[from, to)` is lowercase hex: 0 when not, 1 when all zeros, 2 otherwise. A loop
+ * over char codes, not a RegExp and a slice: every consumed record's traceparent is checked.
+ */
+function hexRun(text: string, from: number, to: number): 0 | 1 | 2 {
+  let nonZero = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 48) continue;
+    if ((c > 48 && c <= 57) || (c >= 97 && c <= 102)) nonZero = true;
+    else return 0;
+  }
+  return nonZero ? 2 : 1;
+}
 
 /** Why `text` is not a valid traceparent, or undefined when it is. */
 export function traceparentProblem(text: string): string | undefined {
   if (text.length < 55) return `is ${text.length} characters, a traceparent has 55`;
-  const version = text.slice(0, 2);
-  if (!HEX2.test(version)) return 'version is not two lowercase hex digits';
-  if (version === 'ff') return 'version ff is forbidden';
+  if (hexRun(text, 0, 2) === 0) return 'version is not two lowercase hex digits';
+  if (text.startsWith('ff')) return 'version ff is forbidden';
   // Version 00 is exactly 55 characters; a later version may append fields after a '-',
   // and a parser must then read the first four fields as version 00 defines them.
-  if (version === '00' && text.length !== 55) return `is ${text.length} characters, version 00 has 55`;
+  if (text.startsWith('00') && text.length !== 55) return `is ${text.length} characters, version 00 has 55`;
   if (text.length > 55 && text[55] !== '-') return 'fields after the flags must follow a "-"';
   if (text[2] !== '-' || text[35] !== '-' || text[52] !== '-') return 'fields are not separated by "-"';
-  const traceId = text.slice(3, 35);
-  const parentId = text.slice(36, 52);
-  const flags = text.slice(53, 55);
-  if (!HEX32.test(traceId)) return 'trace-id is not 32 lowercase hex digits';
-  if (/^0+$/.test(traceId)) return 'trace-id is all zeros';
-  if (!HEX16.test(parentId)) return 'parent-id is not 16 lowercase hex digits';
-  if (/^0+$/.test(parentId)) return 'parent-id is all zeros';
-  if (!HEX2.test(flags)) return 'trace-flags is not two lowercase hex digits';
+  const traceId = hexRun(text, 3, 35);
+  if (traceId === 0) return 'trace-id is not 32 lowercase hex digits';
+  if (traceId === 1) return 'trace-id is all zeros';
+  const parentId = hexRun(text, 36, 52);
+  if (parentId === 0) return 'parent-id is not 16 lowercase hex digits';
+  if (parentId === 1) return 'parent-id is all zeros';
+  if (hexRun(text, 53, 55) === 0) return 'trace-flags is not two lowercase hex digits';
   return undefined;
 }
 
@@ -77,7 +85,7 @@ function randomHex(bytes: number): string {
     }
     const id = pool.toString('hex', poolAt, poolAt + bytes);
     poolAt += bytes;
-    if (!/^0+$/.test(id)) return id;
+    if (hexRun(id, 0, id.length) !== 1) return id;
   }
 }
 

@@ -15,10 +15,6 @@ import {
   decode,
   decodeBytes,
   decodeCompacted,
-  encode,
-  encodeBytes,
-  encodeTombstone,
-  childTraceparent,
   type Product,
   type ProducerIdentity,
   toDeadLetter,
@@ -36,8 +32,9 @@ import {
   retryPolicy,
   sleep,
 } from './retry.ts';
-import { GlobalTable, StateManager } from './state/index.ts';
-import { type EmitOptions, type HandlerContext, type Input, type ServiceDefinition } from './service.ts';
+import { GlobalTable, type KeyValueStore, StateManager } from './state/index.ts';
+import { type ContextHost, RecordContext } from './record-context.ts';
+import { type Input, type ServiceDefinition, type TableView } from './service.ts';
 
 export interface RunOptions {
   readonly bus: Bus;
@@ -98,6 +95,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   #committing: Promise<void> | null = null;
   #commitError: unknown = null;
   #tables = new Map<string, GlobalTable<unknown>>();
+  /** What every record's context reaches through; made once, so a record's context is one small object. */
+  readonly #host: ContextHost;
 
   constructor(definition: ServiceDefinition<C>, options: RunOptions) {
     this.#definition = definition;
@@ -109,6 +108,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     this.#metrics = options.metrics ?? noMetrics;
     this.#retry = retryPolicy(definition.retry);
     this.#byTopic = new Map(definition.consumes.map((p) => [p.topic, p]));
+    this.#host = this.#makeHost();
     this.#metrics.setState(this.lifecycle.state);
     this.lifecycle.onChange((next, previous, reason) => {
       this.#metrics.setState(next);
@@ -394,7 +394,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       const emitted: ProduceRecord[] = [];
       const started = performance.now();
       try {
-        await this.#definition.handle(input as never, this.#context(input, emitted));
+        await this.#definition.handle(input as never, new RecordContext(this.#host, input, emitted));
         this.#metrics.observeHandler((performance.now() - started) / 1000);
         outputs.push(...emitted);
         return true;
@@ -456,50 +456,26 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     }
   }
 
-  #context(input: Input, emitted: ProduceRecord[]): HandlerContext {
-    // Every output continues the trace of the input that caused it (a new trace when it had none).
-    // Made on the first emit only: a handler that emits nothing (a sink, a filter) costs no span id.
-    let traceOption: { traceparent: string } | undefined;
-    const trace = (): { traceparent: string } =>
-      (traceOption ??= { traceparent: childTraceparent(input.meta.trace) });
-    const identity = this.identity;
+  #makeHost(): ContextHost {
     return {
-      service: identity.service,
-      instance: identity.instance,
+      identity: this.identity,
       signal: this.#abort.signal,
-      emit: (product, value, options?: EmitOptions) => {
-        const record = encode(product, value, identity, {
-          ...trace(),
-          ...(options?.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-        });
-        emitted.push({
-          ...record,
-          ...(options?.key === undefined ? {} : { key: options.key }),
-          ...(options?.partition === undefined ? {} : { partition: options.partition }),
-        });
-      },
-      emitBytes: (product, value, key, headers) => {
-        emitted.push(encodeBytes(product, value, key, headers, identity, trace()));
-      },
-      emitTombstone: (product, key) => {
-        emitted.push(encodeTombstone(product, key, identity, trace()));
-      },
-      store: <V>(name: string) => {
+      store: <V>(name: string, partition: number): KeyValueStore<V> => {
         if (!this.#state || !this.#definition.stores?.[name])
           throw new Error(
-            `${identity.service} has no store "${name}"; declare it in defineService({ stores })`,
+            `${this.identity.service} has no store "${name}"; declare it in defineService({ stores })`,
           );
-        return this.#state.store<V>(name, input.record.partition);
+        return this.#state.store<V>(name, partition);
       },
-      table: <V>(name: string) => {
+      table: <V>(name: string): TableView<V> => {
         const table = this.#tables.get(name);
         if (!table)
           throw new Error(
-            `${identity.service} has no table "${name}"; declare it in defineService({ tables })`,
+            `${this.identity.service} has no table "${name}"; declare it in defineService({ tables })`,
           );
         return table as unknown as GlobalTable<V>;
       },
-      progress: (loaded, total) => {
+      progress: (loaded: number, total?: number): void => {
         const now = Date.now();
         if (now - this.#lastProgress < 1000) return;
         this.#lastProgress = now;
@@ -543,7 +519,13 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
             ...Object.keys(this.#definition.commands ?? {}),
           ]);
         }
-        await handler(command as Readonly<Record<string, unknown>>, this.#context(commandInput(command), []));
+        // What a command handler emits (a loader's snapshot, say) is sent before the command counts as done.
+        const emitted: ProduceRecord[] = [];
+        await handler(
+          command as Readonly<Record<string, unknown>>,
+          new RecordContext(this.#host, commandInput(command), emitted),
+        );
+        if (emitted.length > 0) await this.#send(emitted);
       }
     }
   }

@@ -240,6 +240,56 @@ for (const backend of backends) {
     );
 
     it(
+      'sends what a service-specific command handler emits (as a loader answers `snapshot`)',
+      TIMEOUT,
+      async (t) => {
+        const bus = await backend.open(t);
+        const input = renamed(trades, 'rt-cmd');
+        const output = renamed(trades, 'rt-cmd-out');
+        await tempProductTopics(t, bus, [input, output]);
+        const [sample] = await capturedTrades(1);
+        const service = defineService({
+          name: tempGroup(t, bus, 'rt-cmd'),
+          description: 'emits a trade when told to',
+          consumes: [input],
+          produces: [output],
+          handle: () => undefined,
+          commands: {
+            snapshot: (command, ctx) => {
+              const args = command['args'] as { symbol: string };
+              ctx.emit(output, { ...sample!, symbol: args.symbol, tradeId: '424242' });
+            },
+          },
+        });
+        const queueId = `${service.name}-q`;
+        const runner = new ServiceRunner(service, { bus, queueId, heartbeatMs: 0 });
+        await start(t, runner);
+        const producer = bus.producer();
+        defer(t, () => producer.close());
+        await producer.send(
+          encode(
+            queueControl,
+            {
+              command_id: 'c-emit',
+              queue_id: queueId,
+              target_service: service.name,
+              issued_by: 'orchestrator',
+              issued_at: Date.now(),
+              command: 'snapshot',
+              args: { exchange: 'binance', symbol: 'SOLUSDT' },
+            } as never,
+            { service: 'orchestrator', instance: 'orchestrator-0' },
+          ),
+        );
+        const out = await readAll(bus, output.topic, (r) => r.length >= 1);
+        assert.equal(out.length, 1, "the command handler's output reached the topic");
+        assert.equal(json(out[0]!)['tradeId'], '424242');
+        assert.equal(json(out[0]!)['symbol'], 'SOLUSDT');
+        assert.equal(json(out[0]!)['symbol'], 'SOLUSDT');
+      },
+    );
+
+    it(
       'stops gracefully on command: in-flight work committed, an interrupted event, state stopped',
       TIMEOUT,
       async (t) => {

@@ -45,6 +45,24 @@ function headerName(name: string): Buffer {
   return bytes;
 }
 
+/**
+ * The last value each header name was encoded with. Services repeat most header values on
+ * every record (producer, instance, schema id and version): reusing the bytes when the text
+ * is the same saves a buffer per such header per record; a value that changes (trace, event
+ * time) costs one string compare. Bounded by the name cache's bound.
+ */
+const lastValues = new Map<string, { text: string; bytes: Buffer }>();
+function headerValue(name: string, text: string): Buffer {
+  const last = lastValues.get(name);
+  if (last !== undefined && last.text === text) return last.bytes;
+  const bytes = Buffer.from(text, 'utf8');
+  if (last !== undefined) {
+    last.text = text;
+    last.bytes = bytes;
+  } else if (lastValues.size < 1024) lastValues.set(name, { text, bytes });
+  return bytes;
+}
+
 /** Most of a Kafka request: the broker takes 100 MiB by default; this keeps requests quick. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
@@ -125,7 +143,7 @@ export class KafkaProducer implements Producer {
         headers = new Map();
         for (const name in record.headers) {
           const value = record.headers[name]!;
-          headers.set(headerName(name), typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+          headers.set(headerName(name), typeof value === 'string' ? headerValue(name, value) : value);
         }
       }
       return { record, key: key ?? undefined, partition, headers };
