@@ -362,6 +362,8 @@ function formatRuntime({ overhead, latency }: RuntimeReport): string[] {
       `${int(latency.received)} of ${int(latency.measured)} records received`,
     `  p99 from the scheduled send time ${ms(latency.p99FromScheduleMs)}; the feed was at most ` +
       `${ms(latency.maxFeedLagMs)} behind its schedule`,
+    `  reference, the broker hop alone (feed -> a plain consumer of the input, same run): ` +
+      `p50 ${ms(latency.brokerHopMs.p50)}, p99 ${ms(latency.brokerHopMs.p99)}, max ${ms(latency.brokerHopMs.max)}`,
     `  ${latency.note}`,
   ];
 }

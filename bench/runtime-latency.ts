@@ -1,17 +1,13 @@
 // End-to-end latency through one pass-through service on Kafka, with real trades sent at a fixed rate.
 
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Bus, type ProduceRecord } from '../src/bus/types.ts';
-import { type Trade } from '../test/runtime/helpers.ts';
-import {
-  benchTrades,
-  encodeTrades,
-  RUNTIME_SETTINGS,
-  type RuntimeScratch,
-  type TradeProduct,
-} from './runtime-overhead.ts';
+import { type Bus } from '../src/bus/types.ts';
+import { HeaderNames } from '../src/contracts/index.ts';
+import { SERVICE_NODE_FLAGS } from '../src/apps/cli/node-flags.ts';
+import { type FeedParams, type FeedReport, feedIndex, nowMs } from './latency-feed.ts';
+import { RUNTIME_SETTINGS, type RuntimeScratch, type TradeProduct } from './runtime-overhead.ts';
 import { progress, type RuntimeParams } from './types.ts';
 
 /** The goal the issue sets: p99 within this many ms at this rate, on loopback. */
@@ -53,6 +49,11 @@ export interface RuntimeLatencyResult {
    * feed cannot hide latency (coordinated omission).
    */
   readonly p99FromScheduleMs: number;
+  /**
+   * The reference measured in the same run: from the feed's send to a plain consumer of the
+   * input topic. The service's path is this hop, the service, and a second such hop.
+   */
+  readonly brokerHopMs: LatencyPercentiles;
   /** The latest the feed ever was behind its schedule. */
   readonly maxFeedLagMs: number;
   readonly note: string;
@@ -64,8 +65,8 @@ function percentiles(sorted: Float64Array): LatencyPercentiles {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1) };
 }
 
-/** Follows every partition of `topic` from its end, noting when each trade arrives. */
-async function follow(bus: Bus, output: TradeProduct, arrived: (key: string, at: number) => void) {
+/** Follows every partition of the output from its end, noting when each copy arrives (by its trace). */
+async function follow(bus: Bus, output: TradeProduct, arrived: (index: number, at: number) => void) {
   const consumer = bus.consumer();
   await consumer.assign(
     Array.from({ length: output.partitions }, (_, partition) => ({ topic: output.topic, partition })),
@@ -76,10 +77,10 @@ async function follow(bus: Bus, output: TradeProduct, arrived: (key: string, at:
     while (running) {
       const records = await consumer.poll({ timeoutMs: 100 });
       // One clock reading per poll: every record in it was handed over at this moment.
-      const now = performance.now();
+      const now = nowMs();
       for (const r of records) {
-        const trade = JSON.parse(r.value!.toString('utf8')) as Trade;
-        arrived(`${trade.symbol}:${trade.tradeId}`, now);
+        const traceparent = r.headers[HeaderNames.TRACEPARENT];
+        if (traceparent) arrived(feedIndex(traceparent.toString('latin1')), now);
       }
     }
   })();
@@ -90,6 +91,37 @@ async function follow(bus: Bus, output: TradeProduct, arrived: (key: string, at:
       await consumer.close();
     },
   };
+}
+
+/** Starts the feed process and waits for it to be ready; `run` sends it the parameters. */
+async function startFeed(): Promise<{ run(params: FeedParams): Promise<FeedReport>; kill(): void }> {
+  const child = fork(path.join(ROOT, 'bench/latency-feed.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the feed process exited with ${code}`))),
+  );
+  exited.catch(() => undefined);
+  const next = (): Promise<FeedMessage> =>
+    Promise.race([new Promise<FeedMessage>((resolve) => child.once('message', resolve)), exited]);
+  await next();
+  return {
+    async run(params) {
+      child.send(params);
+      const answer = await next();
+      if (answer.error !== undefined) throw new Error(`the feed failed: ${answer.error}`);
+      return answer.report!;
+    },
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
+
+interface FeedMessage {
+  readonly ready?: boolean;
+  readonly report?: FeedReport;
+  readonly error?: string;
 }
 
 export async function benchRuntimeLatency(
@@ -106,26 +138,20 @@ export async function benchRuntimeLatency(
   );
   const input = await scratch.product('lat-in');
   const output = await scratch.product('lat-out');
-  const trades = await benchTrades(total);
-  // Encoded ahead: the feed stands for an upstream service in another process, so its
-  // encoding must not take the event loop away from the service being measured.
-  const records: ProduceRecord[] = encodeTrades(input, trades);
-  // The send time is kept here, by trade, not in the record. The service re-encodes the value
-  // and has no way to forward a header, and the trade schema has no field for it (`sequence`
-  // is the exchange's sequence id; CreateTime is whole ms). Feed, service and measuring
-  // consumer share this process and its clock, so the copy's (symbol, trade id) finds it.
-  const indexOf = new Map<string, number>(trades.map((t, i) => [`${t.symbol}:${t.tradeId}`, i]));
-  const sentAt = new Float64Array(total);
   const arrivedAt = new Float64Array(total).fill(NaN);
+  // The reference: when each input record reaches a plain consumer of the input topic. The
+  // broker hop alone, measured in the same run, beside the hop through the service.
+  const inputAt = new Float64Array(total).fill(NaN);
   let received = 0;
 
   const group = scratch.group('lat-svc');
-  // The service runs in a process of its own, as deployed (`streamforge run`): sharing this
-  // process's event loop with the feed and the measuring consumer would add their work to its
-  // latency. Feed and measurer stay here, on one clock.
+  // Three processes, as deployed: the feed (an upstream service), the service under test
+  // (`streamforge run`) and this one, which only measures. Sharing an event loop would add
+  // each one's work, and GC, to the others' latency.
   const service = spawn(
     process.execPath,
     [
+      ...SERVICE_NODE_FLAGS,
       path.join(ROOT, 'bin/streamforge.js'),
       '--bus',
       bus.uri,
@@ -149,14 +175,11 @@ export async function benchRuntimeLatency(
     },
   );
   const exited = new Promise<void>((resolve) => service.once('exit', () => resolve()));
-  const producer = bus.producer({
-    clientId: 'bench-feed',
-    // The feed batches by its own 1 ms tick; lingering too would add its delay to every record
-    // and blame it on the service. The service's producer keeps the runtime's defaults.
-    lingerMs: 0,
-  });
   let watcher: { stop(): Promise<void> } | null = null;
+  let inputWatcher: { stop(): Promise<void> } | null = null;
+  let feed: Awaited<ReturnType<typeof startFeed>> | null = null;
   try {
+    feed = await startFeed();
     const joined = performance.now();
     const admin = bus.admin();
     try {
@@ -173,38 +196,16 @@ export async function benchRuntimeLatency(
     } finally {
       await admin.close();
     }
-    watcher = await follow(bus, output, (key, at) => {
-      const i = indexOf.get(key);
-      if (i === undefined || !Number.isNaN(arrivedAt[i]!)) return;
-      arrivedAt[i] = at;
+    inputWatcher = await follow(bus, input, (index, at) => {
+      if (index >= 0 && index < total && Number.isNaN(inputAt[index]!)) inputAt[index] = at;
+    });
+    watcher = await follow(bus, output, (index, at) => {
+      if (index < 0 || index >= total || !Number.isNaN(arrivedAt[index]!)) return;
+      arrivedAt[index] = at;
       received++;
     });
 
-    const pending = new Set<Promise<unknown>>();
-    let sendError: unknown = null;
-    const start = performance.now();
-    const intervalMs = 1000 / rate;
-    for (let sent = 0; sent < total;) {
-      if (sendError !== null) throw sendError;
-      const now = performance.now();
-      const due = Math.min(total, Math.floor((now - start) / intervalMs) + 1);
-      if (due > sent) {
-        sentAt.fill(now, sent, due);
-        const p = producer.sendBatch(records.slice(sent, due));
-        pending.add(p);
-        p.then(
-          () => pending.delete(p),
-          (error: unknown) => {
-            pending.delete(p);
-            sendError = error;
-          },
-        );
-        if (sent < warmupCount && due >= warmupCount) progress('  warm-up done, measuring...');
-        sent = due;
-      }
-      await sleep(TICK_MS);
-    }
-    await Promise.all(pending);
+    const report = await feed.run({ bus: bus.uri, topic: input.topic, rate, total, tickMs: TICK_MS });
     let last = received;
     let lastMove = performance.now();
     const drainEnd = lastMove + DRAIN_MAX_MS;
@@ -216,22 +217,27 @@ export async function benchRuntimeLatency(
       }
     }
 
+    const { startMs, sentMs } = report;
+    const intervalMs = 1000 / rate;
     const measured = total - warmupCount;
     const fromSend = new Float64Array(measured);
     const fromDue = new Float64Array(measured);
+    const brokerHop = new Float64Array(measured);
+    let hops = 0;
     let got = 0;
     let maxFeedLagMs = 0;
     for (let i = warmupCount; i < total; i++) {
-      const due = start + i * intervalMs;
-      maxFeedLagMs = Math.max(maxFeedLagMs, sentAt[i]! - due);
+      const due = startMs + i * intervalMs;
+      maxFeedLagMs = Math.max(maxFeedLagMs, sentMs[i]! - due);
+      if (!Number.isNaN(inputAt[i]!)) brokerHop[hops++] = inputAt[i]! - sentMs[i]!;
       if (Number.isNaN(arrivedAt[i]!)) continue;
-      fromSend[got] = arrivedAt[i]! - sentAt[i]!;
+      fromSend[got] = arrivedAt[i]! - sentMs[i]!;
       fromDue[got] = arrivedAt[i]! - due;
       got++;
     }
     const lat = fromSend.subarray(0, got).sort();
     const sched = fromDue.subarray(0, got).sort();
-    const span = (sentAt[total - 1]! - sentAt[warmupCount]!) / 1000;
+    const span = (sentMs[total - 1]! - sentMs[warmupCount]!) / 1000;
     return {
       partitions: RUNTIME_SETTINGS.partitions,
       maxPollRecords: params.maxPollRecords,
@@ -243,17 +249,20 @@ export async function benchRuntimeLatency(
       received: got,
       ms: percentiles(lat),
       p99FromScheduleMs: percentiles(sched).p99,
+      brokerHopMs: percentiles(brokerHop.subarray(0, hops).sort()),
       maxFeedLagMs,
       note:
-        `real trades encode()d ahead, sent every ${TICK_MS} ms as due (sendBatch, lingerMs 0) to a ` +
-        `${RUNTIME_SETTINGS.partitions}-partition topic; one pass-through service in its own process (streamforge run, ` +
-        `maxPollRecords ${params.maxPollRecords}) copies them with emit(); a consumer assigned to the output ` +
-        `reads them; latency = poll return - sendBatch call, one process clock; ` +
+        `real trades encode()d as they fall due and sent every ${TICK_MS} ms (sendBatch, lingerMs 0) by a feed ` +
+        `process to a ${RUNTIME_SETTINGS.partitions}-partition topic; one pass-through service in its own process ` +
+        `(streamforge run, maxPollRecords ${params.maxPollRecords}, node ${SERVICE_NODE_FLAGS.join(' ')}) copies ` +
+        'them with emit(); a consumer in a third process reads the copies and finds each one by the trace it ' +
+        'continues; latency = poll return - sendBatch call on the machine-wide monotonic clock; ' +
         `first ${params.latencyWarmupSeconds} s not counted; one run`,
     };
   } finally {
     await watcher?.stop();
-    await producer.close().catch(() => undefined);
+    await inputWatcher?.stop();
+    feed?.kill();
     if (service.exitCode === null) service.kill('SIGTERM');
     await exited;
   }
