@@ -34,6 +34,7 @@ import {
 } from './retry.ts';
 import { GlobalTable, type KeyValueStore, StateManager } from './state/index.ts';
 import { type ContextHost, RecordContext } from './record-context.ts';
+import { SourceEmitter } from './source-context.ts';
 import { type Input, type ServiceDefinition, type TableView } from './service.ts';
 
 export interface RunOptions {
@@ -173,42 +174,48 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         this.#tables.set(name, table);
       }
       await Promise.all([...this.#tables.values()].map((t) => t.ready()));
-      const consumer = bus.consumer({
-        groupId: this.groupId,
-        clientId: this.identity.instance,
-        autoOffsetReset: this.#definition.startFrom ?? 'earliest',
-        maxPollRecords: this.#definition.maxPollRecords ?? 500,
-        ...(this.#options.sessionTimeoutMs ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
-      });
-      this.#consumer = consumer;
-      await consumer.subscribe([...this.#byTopic.keys()], {
-        onRevoked: async (partitions) => {
-          // What was processed here is committed before another member takes it over.
-          await this.#flushCommits();
-          this.#metrics.rebalance();
-          for (const tp of partitions) this.#forgetLag(tp);
-          this.#state?.onRevoked([...partitions]);
-          this.#log.info({ partitions: partitions.length }, 'partitions revoked');
-        },
-        onAssigned: async (partitions) => {
-          if (this.#paused) consumer.pause(partitions);
-          // State first: no record of a partition is handled before its stores are restored.
-          await this.#state?.onAssigned([...partitions]);
-          this.#log.info(
-            { partitions: partitions.map((p) => `${p.topic}[${p.partition}]`) },
-            'partitions assigned',
-          );
-        },
-      });
+      if (!this.#definition.source) await this.#subscribe();
     } catch (error) {
       this.lifecycle.to(ComponentStates.FAILED, errorMessage(error));
       await this.#closeClients();
       throw error;
     }
     this.lifecycle.to(ComponentStates.RUNNING);
-    this.#loop = this.#run();
+    this.#loop = this.#definition.source ? this.#runSource() : this.#run();
     this.#startTimers();
     await this.#event('started');
+  }
+
+  /** Joins the service's consumer group, with commits and state handed over on rebalances. */
+  async #subscribe(): Promise<void> {
+    const { bus } = this.#options;
+    const consumer = bus.consumer({
+      groupId: this.groupId,
+      clientId: this.identity.instance,
+      autoOffsetReset: this.#definition.startFrom ?? 'earliest',
+      maxPollRecords: this.#definition.maxPollRecords ?? 500,
+      ...(this.#options.sessionTimeoutMs ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
+    });
+    this.#consumer = consumer;
+    await consumer.subscribe([...this.#byTopic.keys()], {
+      onRevoked: async (partitions) => {
+        // What was processed here is committed before another member takes it over.
+        await this.#flushCommits();
+        this.#metrics.rebalance();
+        for (const tp of partitions) this.#forgetLag(tp);
+        this.#state?.onRevoked([...partitions]);
+        this.#log.info({ partitions: partitions.length }, 'partitions revoked');
+      },
+      onAssigned: async (partitions) => {
+        if (this.#paused) consumer.pause(partitions);
+        // State first: no record of a partition is handled before its stores are restored.
+        await this.#state?.onAssigned([...partitions]);
+        this.#log.info(
+          { partitions: partitions.map((p) => `${p.topic}[${p.partition}]`) },
+          'partitions assigned',
+        );
+      },
+    });
   }
 
   /** Resolves when the instance has stopped (or failed). */
@@ -313,6 +320,34 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     }
   }
 
+  /** A source's loop: its own function, fed by the outside, until it returns or the instance stops. */
+  async #runSource(): Promise<void> {
+    const signal = this.#abort.signal;
+    const ctx = new SourceEmitter({
+      identity: this.identity,
+      signal,
+      send: (records) => this.#send(records),
+      progress: (loaded, total) => this.#host.progress(loaded, total),
+      failed: (error) => void this.#fail(error, 'produce'),
+    });
+    try {
+      await this.#definition.source!(ctx);
+      await ctx.flush();
+    } catch (error) {
+      if (this.lifecycle.isFinal) return;
+      if (signal.aborted) {
+        await ctx.flush().catch(() => undefined);
+        return;
+      }
+      await this.#fail(error, 'source');
+      return;
+    }
+    if (signal.aborted || this.lifecycle.isFinal) return;
+    // A source that returns on its own has done its job (a backfill, a replay).
+    await this.#event('finished', { loaded: ctx.sent });
+    void this.stop('the source finished');
+  }
+
   /** Processes one poll's records in order, sends every output, then commits what was processed. */
   async #process(records: readonly BusRecord[]): Promise<void> {
     const signal = this.#abort.signal;
@@ -394,7 +429,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       const emitted: ProduceRecord[] = [];
       const started = performance.now();
       try {
-        await this.#definition.handle(input as never, new RecordContext(this.#host, input, emitted));
+        await this.#definition.handle!(input as never, new RecordContext(this.#host, input, emitted));
         this.#metrics.observeHandler((performance.now() - started) / 1000);
         outputs.push(...emitted);
         return true;

@@ -81,6 +81,28 @@ export type CommandHandler = (
   ctx: HandlerContext,
 ) => Promise<void> | void;
 
+/**
+ * What a source gets: it brings data in from outside (an exchange, a file) rather than from a
+ * topic. Emitted records are sent in batches in the background; `flush` waits until all are
+ * acknowledged. `signal` aborts when the service stops: the source then returns.
+ */
+export interface SourceContext {
+  readonly service: string;
+  readonly instance: string;
+  readonly signal: AbortSignal;
+  emit<T>(product: JsonProduct<T>, value: T, options?: EmitOptions): void;
+  emitBytes(
+    product: BytesProduct,
+    value: Buffer | string,
+    key: string,
+    headers: Readonly<Record<string, string>>,
+  ): void;
+  /** Resolves once everything emitted so far is acknowledged by the bus. */
+  flush(): Promise<void>;
+  /** Reports progress on queue-events (`loading`), at most once a second per queue. */
+  progress(loaded: number, total?: number): void;
+}
+
 export interface ServiceDefinition<C extends readonly Product[] = readonly Product[]> {
   /** Also the consumer group id and the prefix of its state topics: lower-case, digits, dashes. */
   readonly name: string;
@@ -91,7 +113,7 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
    * Handles one record. Method syntax on purpose: it keeps a ServiceDefinition of specific
    * products assignable to ServiceDefinition<readonly Product[]> (hosts hold lists of them).
    */
-  handle(input: InputOf<C>, ctx: HandlerContext): Promise<void> | void;
+  handle?(input: InputOf<C>, ctx: HandlerContext): Promise<void> | void;
   readonly retry?: Partial<RetryPolicy>;
   /** Records per poll, which bounds the records in flight (and so memory). Default 500. */
   readonly maxPollRecords?: number;
@@ -102,6 +124,13 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
   readonly stores?: Readonly<Record<string, StoreSpec>>;
   /** Compacted products kept as local tables; the service starts once they are loaded. */
   readonly tables?: Readonly<Record<string, JsonProduct>>;
+  /**
+   * A source (the loader, a replay): consumes no topic (`consumes: []`, `handle` never
+   * called) and brings data in through this function instead, which runs until `ctx.signal`
+   * aborts or it returns (a finished backfill: the service then reports `finished` and stops).
+   * Control-plane commands reach it through `commands` as for any service.
+   */
+  source?(ctx: SourceContext): Promise<void>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -115,7 +144,11 @@ export function defineService<const C extends readonly Product[]>(
   };
   if (!NAME.test(definition.name))
     fail('the name must be lower-case letters, digits and dashes, starting with a letter');
-  if (definition.consumes.length === 0) fail('consumes no product; a service reads at least one topic');
+  if (definition.consumes.length === 0 && !definition.source)
+    fail('consumes no product; a service reads at least one topic, or is a source (define `source`)');
+  if (definition.consumes.length > 0 && !definition.handle) fail('consumes topics but has no handle()');
+  if (definition.consumes.length > 0 && definition.source)
+    fail('is a source and consumes topics; a source reads from outside only (split it in two services)');
   const topics = definition.consumes.map((p) => p.topic);
   if (new Set(topics).size !== topics.length) fail(`consumes a topic twice: ${topics.join(', ')}`);
   if (

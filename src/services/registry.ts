@@ -19,7 +19,7 @@ function isServiceDefinition(value: unknown): value is ServiceDefinition {
     typeof v.name === 'string' &&
     Array.isArray(v.consumes) &&
     Array.isArray(v.produces) &&
-    typeof v.handle === 'function'
+    (typeof v.handle === 'function' || typeof v.source === 'function')
   );
 }
 
