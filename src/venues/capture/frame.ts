@@ -1,5 +1,8 @@
 // The frame a capture reader yields: one recorded WebSocket message or REST body with its receive time.
 
+import { type Exchange } from '../../contracts/schema/primitives.ts';
+import { type RawFrame } from '../types.ts';
+
 export interface CaptureFrame {
   /** Local receive time, integer ms since the epoch (floor of the recorded time). */
   readonly receivedAt: number;
@@ -22,3 +25,23 @@ export interface LineParser {
 }
 
 export const NO_FRAMES: readonly CaptureFrame[] = [];
+
+/** A capture frame as the loader would have written it to `md.raw.<exchange>`, for replay and mapping. */
+export function toRawFrame(
+  frame: CaptureFrame,
+  exchange: Exchange,
+  connectionId: string,
+  connectionSeq: number,
+): RawFrame {
+  return {
+    exchange,
+    kind: frame.kind,
+    source: frame.source,
+    receivedAt: frame.receivedAt,
+    connectionId,
+    connectionSeq,
+    body: encoder.encode(frame.body),
+  };
+}
+
+const encoder = new TextEncoder();

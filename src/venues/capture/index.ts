@@ -6,7 +6,7 @@ import { HFTBACKTEST_LINE, HftbacktestParser } from './hftbacktest.ts';
 import { readLines } from './lines.ts';
 import { type CaptureFrame, type LineParser } from './frame.ts';
 
-export { type CaptureFrame } from './frame.ts';
+export { type CaptureFrame, toRawFrame } from './frame.ts';
 export { detectVenue } from './detect.ts';
 
 function parserFor(file: string, firstLine: string, number: number): LineParser {

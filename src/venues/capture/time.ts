@@ -1,15 +1,6 @@
-// Recorded time texts to integer ms, from the digits: floats would round 1633998512.0639999 up a millisecond.
+// Recorded time texts to integer ms: cryptofeed's float seconds (from the digits) and hftbacktest's ns.
 
-const SECONDS = /^(\d+)(?:\.(\d+))?$/;
-
-/** `1633998512.0633569` (seconds since the epoch) -> 1633998512063; undefined when the text is not that. */
-export function secondsTextToMs(text: string): number | undefined {
-  const m = SECONDS.exec(text);
-  if (!m) return undefined;
-  const fraction = (m[2] ?? '').padEnd(3, '0').slice(0, 3);
-  const ms = Number(m[1]) * 1000 + Number(fraction);
-  return Number.isSafeInteger(ms) ? ms : undefined;
-}
+export { secondsTextToMs } from '../venue.ts';
 
 const NS_PER_MS = 1_000_000n;
 
