@@ -9,7 +9,9 @@ import { type ServiceDefinition } from '../runtime/index.ts';
  * Built-in services by name, loaded on demand so that running one does not load the others.
  * The market-data and trading services register here as they are built (see the open issues).
  */
-export const builtInServices: Readonly<Record<string, () => Promise<ServiceDefinition>>> = {};
+export const builtInServices: Readonly<Record<string, () => Promise<ServiceDefinition>>> = {
+  parser: () => import('./parser/index.ts').then((m) => m.default),
+};
 
 function isServiceDefinition(value: unknown): value is ServiceDefinition {
   const v = value as Partial<ServiceDefinition> | null;

@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerKafkaCommands } from './commands/kafka.ts';
 import { registerProduceCommand } from './commands/produce.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import { reportAndExit } from './errors.ts';
@@ -32,6 +33,7 @@ registerConsumeCommand(program);
 registerGroupCommands(program);
 registerDemoCommand(program);
 registerRunCommand(program);
+registerReplayCommand(program);
 
 try {
   await program.parseAsync(process.argv);
