@@ -11,6 +11,13 @@ import { type ServiceDefinition } from '../runtime/index.ts';
  */
 export const builtInServices: Readonly<Record<string, () => Promise<ServiceDefinition>>> = {
   parser: () => import('./parser/index.ts').then((m) => m.default),
+  loader: async () => {
+    const [{ createLoader }, { loaderOptionsFromEnv }] = await Promise.all([
+      import('./loader/index.ts'),
+      import('./loader/config.ts'),
+    ]);
+    return createLoader(loaderOptionsFromEnv());
+  },
 };
 
 function isServiceDefinition(value: unknown): value is ServiceDefinition {
