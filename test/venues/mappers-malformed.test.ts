@@ -220,11 +220,18 @@ describe('bad values: only exact decimal text, integer ids and times, known enum
       FrameErrorCodes.BAD_VALUE,
       'side',
     );
-    rejects(
-      real('coinbase/ws_matches_match', once('2021-04-17T16:43:37.089723Z', '2021-02-30T16:43:37.089723Z')),
-      FrameErrorCodes.BAD_VALUE,
-      'time',
-    );
+    for (const impossible of [
+      '2021-02-30T16:43:37.089723Z',
+      '2021-13-01T16:43:37.089723Z',
+      '2021-04-17T24:43:37.089723Z',
+      '2021-04-17T16:60:37.089723Z',
+      '2021-04-17T16:43:60.089723Z',
+    ])
+      rejects(
+        real('coinbase/ws_matches_match', once('2021-04-17T16:43:37.089723Z', impossible)),
+        FrameErrorCodes.BAD_VALUE,
+        'time',
+      );
     rejects(
       real('coinbase/ws_matches_match', once('2021-04-17T16:43:37.089723Z', '2021-04-17 16:43:37')),
       FrameErrorCodes.BAD_VALUE,
