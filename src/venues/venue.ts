@@ -58,9 +58,15 @@ export function skipMarker(frame: RawFrame): MapResult {
   return skip(`connection marker: ${typeof marker === 'string' ? marker : 'unknown'}`);
 }
 
-/** Events of one frame, as a `MapResult`. */
+/** Why a frame whose list of items (trades, klines, instruments) is empty gave no events. */
+export const EMPTY_LIST = 'empty: the frame lists no items';
+
+/**
+ * Events of one frame, as a `MapResult`. An empty list (a REST page with no klines, a push with
+ * no data) becomes a skip with its reason, so every frame has either events or a reason.
+ */
 export function emit(events: readonly NormalizedEvent[]): MapResult {
-  return { events };
+  return events.length === 0 ? skip(EMPTY_LIST) : { events };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

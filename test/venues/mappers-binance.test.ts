@@ -398,6 +398,36 @@ describe('Binance spot REST and replies', () => {
     );
   });
 
+  it('all-market array streams are skipped; an empty REST page is skipped as empty', () => {
+    const minis = [
+      {
+        e: '24hrMiniTicker',
+        E: 1672515782136,
+        s: 'BNBBTC',
+        c: '0.0025',
+        o: '0.0010',
+        h: '0.0025',
+        l: '0.0010',
+        v: '10000',
+        q: '18',
+      },
+    ];
+    assert.equal(
+      map(frame('binance', { stream: '!miniTicker@arr', data: minis })).skipped,
+      'event type not normalized: 24hrMiniTicker',
+    );
+    assert.equal(map(frame('binance', minis)).skipped, 'event type not normalized: 24hrMiniTicker');
+    assert.throws(() => map(frame('binance', [{ e: 'somethingElse' }])), /\[0\]\.e/);
+    assert.equal(
+      map(frame('binance', [], '/api/v3/klines?symbol=BNBBTC&interval=1m', 'rest')).skipped,
+      'empty: the frame lists no items',
+    );
+    assert.equal(
+      map(frame('binance', [], '/api/v3/aggTrades?symbol=BNBBTC', 'rest')).skipped,
+      'empty: the frame lists no items',
+    );
+  });
+
   it('acks, WebSocket error replies and REST error bodies are skipped with the error text', () => {
     assert.deepEqual(map(frame('binance', { result: null, id: 1 })), {
       events: [],

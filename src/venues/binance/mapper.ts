@@ -116,6 +116,7 @@ export class BinanceMapper implements VenueMapper {
   }
 
   #ws(json: unknown, receivedAt: number, where: Where): MapResult {
+    if (Array.isArray(json)) return this.#eventArray(json, where);
     if (!isObject(json)) fail(FrameErrorCodes.UNKNOWN_MESSAGE, where, '', 'expected a JSON object');
     let data: Record<string, unknown> = json;
     if ('stream' in json) {
@@ -123,6 +124,7 @@ export class BinanceMapper implements VenueMapper {
       const stream = text(envelope, 'stream', where);
       if (PARTIAL_DEPTH_STREAM.test(stream)) return skip(BinanceSkips.PARTIAL_DEPTH);
       where = at(where, 'data');
+      if (Array.isArray(envelope.data)) return this.#eventArray(envelope.data, where);
       data = object(envelope.data, where) as Record<string, unknown>;
     }
     const e = data['e'];
@@ -143,6 +145,14 @@ export class BinanceMapper implements VenueMapper {
     if (typeof e === 'string' && NOT_NORMALIZED.has(e)) return skip(`${BinanceSkips.NOT_NORMALIZED}: ${e}`);
     if (typeof e === 'string' && CONTROL.has(e)) return skip(`${BinanceSkips.CONTROL}: ${e}`);
     return fail(FrameErrorCodes.UNKNOWN_MESSAGE, where, 'e', `unknown event type ${JSON.stringify(e)}`);
+  }
+
+  /** All-market streams (`!miniTicker@arr`, `!markPrice@arr`) send arrays of events no mapper normalizes. */
+  #eventArray(events: readonly unknown[], where: Where): MapResult {
+    const first = events[0];
+    const e = isObject(first) ? first['e'] : undefined;
+    if (typeof e === 'string' && NOT_NORMALIZED.has(e)) return skip(`${BinanceSkips.NOT_NORMALIZED}: ${e}`);
+    return fail(FrameErrorCodes.UNKNOWN_MESSAGE, where, '[0].e', 'an array of events of no known type');
   }
 
   /** Frames without `e`: spot's bookTicker and partial depth, request acks and error replies. */
