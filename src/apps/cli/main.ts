@@ -2,6 +2,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_BUS_URI } from '../../bus/open.ts';
+import { registerBackfillCommand } from './commands/backfill.ts';
 import { registerCatalogCommand } from './commands/catalog.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -10,6 +11,7 @@ import { registerKafkaCommands } from './commands/kafka.ts';
 import { registerProduceCommand } from './commands/produce.ts';
 import { registerReplayCommand } from './commands/replay.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSimulatorCommand } from './commands/simulator.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import { reportAndExit } from './errors.ts';
 
@@ -34,6 +36,8 @@ registerGroupCommands(program);
 registerDemoCommand(program);
 registerRunCommand(program);
 registerReplayCommand(program);
+registerSimulatorCommand(program);
+registerBackfillCommand(program);
 
 try {
   await program.parseAsync(process.argv);
