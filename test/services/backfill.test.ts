@@ -63,7 +63,7 @@ for (const backend of backends) {
         let first: ServiceRunner | undefined;
         first = new ServiceRunner(
           job(tempGroup(t, bus, 'backfill'), (pages) => {
-            if (pages === 2) void first!.stop('interrupted by the test');
+            if (pages === 2) void first.stop('interrupted by the test');
           }),
           { bus, heartbeatMs: 0, control: false },
         );
