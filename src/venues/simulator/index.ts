@@ -69,6 +69,8 @@ export interface SimulatorStats {
     readonly done: boolean;
     readonly framesReplayed: number;
     readonly files: readonly string[];
+    /** Why the replay stopped early (an unreadable or malformed capture). */
+    readonly error?: string;
   };
 }
 

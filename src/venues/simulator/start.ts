@@ -98,7 +98,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let replay: ReplayBackend | undefined;
   let source: MarketSource;
   if (options.replay) {
-    replay = await startReplayBackend(options.replay, hubs);
+    replay = await startReplayBackend(options.replay, hubs, faults);
     source = replay.source;
   } else {
     publisher = new Publisher(hubs, faults);

@@ -3,6 +3,7 @@
 import { access } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { readCapture } from '../../capture/index.ts';
+import { type FaultState } from '../faults.ts';
 import {
   instrumentFor,
   type Instrument,
@@ -75,6 +76,7 @@ async function scan(
 export async function startReplayBackend(
   options: ReplayOptions,
   hubs: Readonly<Record<MarketKind, StreamHub>>,
+  faults: FaultState,
 ): Promise<ReplayBackend> {
   const { files, speed } = options;
   if (files.length === 0) throw new RangeError('replay: name at least one capture file');
@@ -125,12 +127,19 @@ export async function startReplayBackend(
       const m = ENVELOPE.exec(frame.body);
       if (!m) continue;
       const stream = m[1]!;
+      const at = stream.indexOf('@');
+      const symbol = stream.slice(0, at).toUpperCase();
+      // The sequenceGap fault loses the next recorded diff, as it does the model's.
+      const depth = stream.slice(at + 1);
+      const speedMs =
+        depth === 'depth@100ms' ? 100 : depth === 'depth' || depth === 'depth@1000ms' ? 1000 : 0;
+      if (speedMs > 0 && faults.takeGap(MarketKinds.SPOT, symbol, speedMs)) continue;
       // The combined frame goes out byte for byte; raw subscribers get the payload text inside it.
       hub.publish(stream, frame.body.slice(m[0].length, -1), frame.body);
       replayed++;
       if (stream.endsWith('@trade')) {
         const data: unknown = JSON.parse(frame.body.slice(m[0].length, -1));
-        if (isTradePayload(data)) trades.get(stream.slice(0, -'@trade'.length).toUpperCase())?.add(data);
+        if (isTradePayload(data)) trades.get(symbol)?.add(data);
       }
     }
     for (const t of trades.values()) t.finish();
