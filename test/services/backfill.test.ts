@@ -60,8 +60,7 @@ for (const backend of backends) {
           });
 
         // First run: interrupted after two pages.
-        let first: ServiceRunner | undefined;
-        first = new ServiceRunner(
+        const first: ServiceRunner = new ServiceRunner(
           job(tempGroup(t, bus, 'backfill'), (pages) => {
             if (pages === 2) void first.stop('interrupted by the test');
           }),
