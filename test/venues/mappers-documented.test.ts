@@ -1,7 +1,8 @@
-// Binance frames no capture in shared/data/market holds (USD-M futures, exchangeInfo, REST klines and aggTrades, replies).
+// Frames no capture in shared/data/market holds: Binance futures and REST, OKX seqId and books5, error replies.
 //
-// These bodies follow the shapes and example values of Binance's API documentation (spot
-// rest-api.md / web-socket-streams.md, USD-M "Exchange Information", "Diff. Book Depth Streams");
+// These bodies follow the shapes and example values of the exchanges' API documentation (Binance
+// spot rest-api.md / web-socket-streams.md and USD-M "Exchange Information", "Diff. Book Depth
+// Streams"; OKX v5 "Order book channel"; Kraken v1 "subscriptionStatus"; Coinbase "error");
 // where a real capture exists the tests use it instead (mappers.test.ts, the fixtures).
 
 import assert from 'node:assert/strict';
@@ -458,5 +459,97 @@ describe('Binance spot REST and replies', () => {
       assert.deepEqual(mapperFor(venue).map(f), { events: [], skipped: 'connection marker: connected' });
       assert.equal(mapperFor(venue).symbolOf(f), null);
     }
+  });
+});
+
+describe('OKX v5 (sequence ids since 2022, whole-book channels, errors)', () => {
+  const book = (channel: string, extra: Record<string, unknown>, action?: string): RawFrame =>
+    frame('okx', {
+      arg: { channel, instId: 'BTC-USDT' },
+      ...(action === undefined ? {} : { action }),
+      data: [
+        {
+          asks: [['8476.98', '415', '0', '13']],
+          bids: [['8476.97', '256', '0', '12']],
+          ts: '1597026383085',
+          ...extra,
+        },
+      ],
+    });
+
+  it('seqId is lastUpdateId; prevSeqId is prevLastUpdateId, except -1 on a snapshot', () => {
+    const snapshot = map(book('books', { checksum: -855196043, prevSeqId: -1, seqId: 123456 }, 'snapshot'));
+    assert.deepEqual(snapshot.events[0]!.value, {
+      exchange: 'okx',
+      symbol: 'BTC-USDT',
+      timestamp: 1597026383085,
+      localTimestamp: RECEIVED,
+      isSnapshot: true,
+      bids: [['8476.97', '256']],
+      asks: [['8476.98', '415']],
+      lastUpdateId: 123456,
+      checksum: -855196043,
+    });
+    const update = map(book('books', { checksum: 1, prevSeqId: 123456, seqId: 123457 }, 'update'));
+    const v = update.events[0]!.value as {
+      lastUpdateId: number;
+      prevLastUpdateId: number;
+      isSnapshot: boolean;
+    };
+    assert.deepEqual([v.isSnapshot, v.lastUpdateId, v.prevLastUpdateId], [false, 123457, 123456]);
+    assert.throws(() => map(book('books', { prevSeqId: -2, seqId: 1 }, 'update')), /prevSeqId/);
+  });
+
+  it('books5 and bbo-tbt are whole books (isSnapshot) without action; books needs its action', () => {
+    for (const channel of ['books5', 'bbo-tbt']) {
+      const v = map(book(channel, { instId: 'BTC-USDT', seqId: 363996337 })).events[0]!.value as {
+        isSnapshot: boolean;
+      };
+      assert.equal(v.isSnapshot, true, channel);
+    }
+    assert.throws(
+      () => map(book('books', {})),
+      (e: unknown) =>
+        e instanceof FrameError && e.code === FrameErrorCodes.MISSING_FIELD && e.field === 'action',
+    );
+  });
+
+  it('error events are skipped with the code and message', () => {
+    const error = { event: 'error', code: '60012', msg: 'Invalid request', connId: 'a4d3ae55' };
+    assert.equal(map(frame('okx', error)).skipped, 'error reply: 60012 Invalid request');
+    assert.equal(mapperFor('okx').symbolOf(frame('okx', error)), null);
+  });
+});
+
+describe('Kraken and Coinbase error replies', () => {
+  it('a refused Kraken subscription is skipped with its error message', () => {
+    const refused = {
+      errorMessage: 'Subscription depth not supported',
+      event: 'subscriptionStatus',
+      pair: 'XBT/USD',
+      status: 'error',
+      subscription: { depth: 42, name: 'book' },
+    };
+    assert.equal(
+      map(frame('kraken', refused)).skipped,
+      'error reply: subscriptionStatus Subscription depth not supported',
+    );
+  });
+
+  it('a Coinbase error is skipped with message and reason; a snapshot with a time takes it', () => {
+    const error = { type: 'error', message: 'Failed to subscribe', reason: 'GBP-USD is not a valid product' };
+    assert.equal(
+      map(frame('coinbase', error)).skipped,
+      'error reply: Failed to subscribe GBP-USD is not a valid product',
+    );
+    const snapshot = {
+      type: 'snapshot',
+      product_id: 'BTC-USD',
+      bids: [['10101.10', '0.45054140']],
+      asks: [['10102.55', '0.57753524']],
+      time: '2022-08-05T18:30:02.551324Z',
+    };
+    const v = map(frame('coinbase', snapshot)).events[0]!.value as { timestamp: number };
+    assert.equal(v.timestamp, Date.UTC(2022, 7, 5, 18, 30, 2, 551));
   });
 });
