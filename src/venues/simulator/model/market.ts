@@ -13,6 +13,7 @@ export const MAX_LEVELS = 1000;
 const MIN_LEVELS = 60;
 const INITIAL_ORDERS = 500;
 const MAX_WALK = 12;
+const NEAR_LEVELS = 48;
 const AGG_HISTORY = 50_000;
 
 /** Best bid and ask after the update `updateId`; absent sides are undefined. */
@@ -237,30 +238,38 @@ export class SymbolMarket {
         : bestBid && bestBid.price > fair + 1
           ? bestBid
           : undefined;
-    if (stale && rng.chance(1 / 3)) {
-      const book = stale === bestAsk ? this.asks : this.bids;
-      this.#begin(t);
-      book.cancel(stale.price, stale.orders.length - 1);
-      this.#end(t);
-      return;
-    }
+    if (stale && rng.chance(1 / 3))
+      return this.#cancelAt(
+        t,
+        stale === bestAsk ? this.asks : this.bids,
+        stale.price,
+        stale.orders.length - 1,
+      );
     const bids = this.bids.orderCount;
     const total = bids + this.asks.orderCount;
     if (total === 0) return;
     let pick = rng.int(total);
     const book = pick < bids ? this.bids : this.asks;
     if (book === this.asks) pick -= bids;
-    // Orders crowd near the touch, so walking from the best is short on average.
-    for (const price of book.prices) {
-      const level = book.levels.get(price)!;
-      if (pick < level.orders.length) {
-        this.#begin(t);
-        book.cancel(price, pick);
-        this.#end(t);
-        return;
-      }
+    // Orders crowd the first levels, where the pick is found by counting; deeper levels hold one or
+    // two orders each, so a uniform level there is close to a uniform order and costs no walk.
+    const prices = book.prices;
+    const near = Math.min(prices.length, NEAR_LEVELS);
+    for (let i = 0; i < near; i++) {
+      const level = book.levels.get(prices[i]!)!;
+      if (pick < level.orders.length) return this.#cancelAt(t, book, level.price, pick);
       pick -= level.orders.length;
     }
+    if (prices.length > near) {
+      const level = book.levels.get(prices[near + rng.int(prices.length - near)]!)!;
+      this.#cancelAt(t, book, level.price, rng.int(level.orders.length));
+    }
+  }
+
+  #cancelAt(t: number, book: BookSide, price: number, index: number): void {
+    this.#begin(t);
+    book.cancel(price, index);
+    this.#end(t);
   }
 
   #marketOrder(t: number): void {
@@ -316,17 +325,19 @@ export class SymbolMarket {
 
   #end(t: number): void {
     if (this.#seeding) return;
-    const top = this.#readTop(t);
     const old = this.#top;
+    const b = this.bids.best();
+    const a = this.asks.best();
+    // Most events leave the top alone; only a change allocates a new TopOfBook.
     if (
-      top.bid !== old.bid ||
-      top.bidLots !== old.bidLots ||
-      top.ask !== old.ask ||
-      top.askLots !== old.askLots
-    ) {
-      this.#top = top;
-      this.#listener.bookTicker(this, top);
-    }
+      b?.price === old.bid &&
+      (b?.total ?? 0) === old.bidLots &&
+      a?.price === old.ask &&
+      (a?.total ?? 0) === old.askLots
+    )
+      return;
+    this.#top = this.#readTop(t);
+    this.#listener.bookTicker(this, this.#top);
   }
 
   #levelChanged(side: Side, price: number, total: number): void {

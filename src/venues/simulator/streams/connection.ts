@@ -1,5 +1,6 @@
 // One client WebSocket: live (un)subscribing, the incoming-message limit, pings, lifetime, and frame faults.
 
+import { type Duplex } from 'node:stream';
 import { type WebSocket } from 'ws';
 import { type FaultState } from '../faults.ts';
 import { type MarketKind } from '../model/instruments.ts';
@@ -49,6 +50,9 @@ export class ClientConnection implements Subscriber {
   readonly streams = new Set<string>();
   combined: boolean;
   readonly #ws: WebSocket;
+  /** The TCP socket under `#ws`, corked while one event-loop turn writes its frames. */
+  readonly #socket: Duplex;
+  #corked = false;
   readonly #ctx: ConnectionContext;
   readonly #incoming: number[] = [];
   readonly #queue: { text: string; at: number }[] = [];
@@ -60,8 +64,15 @@ export class ClientConnection implements Subscriber {
   #closing = false;
   #cleaned = false;
 
-  constructor(ws: WebSocket, ctx: ConnectionContext, streams: readonly string[], combined: boolean) {
+  constructor(
+    ws: WebSocket,
+    socket: Duplex,
+    ctx: ConnectionContext,
+    streams: readonly string[],
+    combined: boolean,
+  ) {
     this.#ws = ws;
+    this.#socket = socket;
     this.#ctx = ctx;
     this.combined = combined;
     ctx.stats.connectionsOpen++;
@@ -235,6 +246,15 @@ export class ClientConnection implements Subscriber {
     const ws = this.#ws;
     if (this.#closing || ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > MAX_BUFFERED) return this.drop('slowConsumer');
+    // A market step sends many small frames at once: one write per turn instead of one per frame.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     ws.send(text);
     this.#ctx.stats.framesSent++;
     this.#ctx.stats.bytesSent += text.length;

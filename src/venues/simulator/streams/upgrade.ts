@@ -61,5 +61,10 @@ export function handleUpgrade(
     );
   if (unique.some((s) => !ctx.validStream(s)))
     return refuse(socket, 400, 'Bad Request', '{"code":2,"msg":"Invalid request: invalid stream"}');
-  wss.handleUpgrade(request, socket, head, (ws) => new ClientConnection(ws, ctx, unique, target.combined));
+  wss.handleUpgrade(
+    request,
+    socket,
+    head,
+    (ws) => new ClientConnection(ws, socket, ctx, unique, target.combined),
+  );
 }
