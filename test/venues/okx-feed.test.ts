@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { type BookDelta } from '../../src/contracts/schema/book.ts';
 import { type PriceLevel } from '../../src/contracts/schema/primitives.ts';
 import { readCapture } from '../../src/venues/capture/index.ts';
@@ -264,5 +266,55 @@ describe('OkxFeed against the OKX capture server', () => {
     await c.feed.unsubscribe(['BTC-USDT'], ['book']);
     await until('the connection to close', () => s.connections === 0);
     assert.equal(c.markers.at(-1)!.marker, 'disconnected');
+  });
+
+  it('drops a connection whose pong never comes and reconnects; an OKX notice (64008) reconnects at once', async (t) => {
+    // A server that acks subscriptions but ignores `ping`, and on request announces a service upgrade.
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    t.after(() => new Promise((resolve) => wss.close(resolve)));
+    const sockets: WebSocket[] = [];
+    wss.on('connection', (ws) => {
+      sockets.push(ws);
+      ws.on('message', (data: Buffer) => {
+        const text = data.toString();
+        if (text === 'ping') return;
+        const { args } = JSON.parse(text) as { args: unknown[] };
+        for (const arg of args) ws.send(JSON.stringify({ event: 'subscribe', arg, connId: 'c0ffee00' }));
+      });
+    });
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws/v5/public`;
+    const c = client(t, { wsUrl: url, pingIntervalMs: 50, pongTimeoutMs: 100 });
+    await c.feed.subscribe(['BTC-USDT'], ['trades']);
+    await until('the keepalive timeout', () => c.markers.some((m) => m.marker === 'disconnected'), 3000);
+    assert.match(
+      c.markers.find((m) => m.marker === 'disconnected')!.reason ?? '',
+      /keepalive: no pong within 100 ms/,
+    );
+    assert.ok(c.errors.some((e) => e instanceof OkxFeedError && e.code === OkxFeedErrorCodes.TIMEOUT));
+    await until(
+      'the resubscription',
+      () => c.markers.filter((m) => m.marker === 'resubscribed').length === 2,
+    );
+
+    const quiet = client(t, { wsUrl: url, backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    await quiet.feed.subscribe(['BTC-USDT'], ['book']);
+    const before = quiet.markers.length;
+    sockets
+      .at(-1)!
+      .send(
+        '{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"c0ffee00"}',
+      );
+    // With a 60 s backoff, only the notice path (no backoff) can bring the pair back within the wait.
+    await until(
+      'the reconnect after the notice',
+      () => quiet.markers.slice(before).some((m) => m.marker === 'resubscribed'),
+      3000,
+    );
+    assert.deepEqual(
+      quiet.markers.slice(before).map((m) => m.marker),
+      ['disconnected', 'connected', 'resubscribed'],
+    );
+    assert.match(quiet.markers[before]!.reason ?? '', /64008/);
   });
 });
