@@ -256,6 +256,8 @@ function isoToMs(value: string): number | undefined {
   const minute = value.slice(0, 16);
   if (minute !== lastMinute) {
     const ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!);
+    // Market data is never older than the epoch; Date.UTC also reads years 0-99 as 1900-1999.
+    if (ms < 0) return undefined;
     // Date.UTC rolls 2021-02-30 over to March; an impossible time must not become another one.
     const check = new Date(ms);
     if (
