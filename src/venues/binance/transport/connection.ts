@@ -1,10 +1,11 @@
 // One WebSocket to Binance's combined-stream endpoint: every frame with receive time and sequence, live SUBSCRIBE/UNSUBSCRIBE, dead-connection detection.
 
-import { type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { classifyControl, wrappedStreamName } from './control-frames.ts';
 import { BinanceTransportError, TransportErrorCodes } from './errors.ts';
+import { IdleWatch } from './idle-watch.ts';
 import { Pacer } from './pacer.ts';
+import { type Refusal, readRefusal } from './refusal.ts';
 import { combinedStreamUrl } from './stream-names.ts';
 
 /** One WebSocket message exactly as received. */
@@ -89,12 +90,10 @@ export class StreamConnection {
   /** Streams that have delivered a data frame, while coverage is watched; undefined once covered. */
   #seen: Set<string> | undefined;
   #sawData = false;
-  #lastHeardAt = Date.now();
-  #probing = false;
-  #watchdog: NodeJS.Timeout | undefined;
+  readonly #idle: IdleWatch;
   #closeReason: string | undefined;
   #errorText: string | undefined;
-  #refusal: { readonly status: number; readonly text: string } | undefined;
+  #refusal: Refusal | undefined;
   #closed = false;
   #shutdownNoticed = false;
   readonly #whenClosed: Promise<void>;
@@ -107,6 +106,13 @@ export class StreamConnection {
     this.url = combinedStreamUrl(options.base, options.urlStreams);
     this.#wanted = new Set(options.urlStreams);
     this.#pacer = new Pacer(options.spacingMs);
+    this.#idle = new IdleWatch(options.idleTimeoutMs, {
+      probe: () =>
+        this.#pacer.schedule(() => {
+          if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping();
+        }),
+      dead: (silent) => this.terminate(`idle: nothing received for ${silent} ms (no frames, no pings)`),
+    });
     this.#whenClosed = new Promise((resolve) => (this.#resolveClosed = resolve));
     // No permessage-deflate: inflating every frame costs CPU on the loader's hottest path, and the
     // recorded bytes are the message payload either way.
@@ -118,9 +124,17 @@ export class StreamConnection {
     this.#ws.on('message', (data: Buffer) => this.#onMessage(data));
     // ws answers every ping with a pong carrying the same payload (autoPong), as Binance requires;
     // here a ping only proves the server is alive.
-    this.#ws.on('ping', () => this.#heard());
-    this.#ws.on('pong', () => this.#heard());
-    this.#ws.on('unexpected-response', (_request, response) => this.#onRefused(response));
+    this.#ws.on('ping', () => this.#idle.heard());
+    this.#ws.on('pong', () => this.#idle.heard());
+    // A plain HTTP answer to the upgrade (400 invalid stream, 429, ...) says why in its body, which
+    // beats ws's bare "Unexpected server response".
+    this.#ws.on('unexpected-response', (_request, response) =>
+      readRefusal(response, (refusal) => {
+        this.#refusal = refusal;
+        this.#errorText = `handshake refused: HTTP ${refusal.status}${refusal.text ? ` ${refusal.text}` : ''}`;
+        this.#ws.terminate();
+      }),
+    );
     this.#ws.on('error', (error: Error) => this.#onError(error));
     this.#ws.on('close', (code: number, reason: Buffer) => this.#onClose(code, reason.toString('utf8')));
   }
@@ -149,7 +163,7 @@ export class StreamConnection {
   }
 
   /** The HTTP status and body with which the server refused the handshake, if it did. */
-  get refusal(): { readonly status: number; readonly text: string } | undefined {
+  get refusal(): Refusal | undefined {
     return this.#refusal;
   }
 
@@ -254,50 +268,19 @@ export class StreamConnection {
     );
   }
 
-  #heard(): void {
-    this.#lastHeardAt = Date.now();
-    this.#probing = false;
-  }
-
   #onOpen(): void {
     if (this.#closed) return;
     this.#openedAt = Date.now();
-    this.#heard();
     for (const s of this.#options.urlStreams) this.#carried.add(s);
     if (this.#options.watchCoverage) this.#seen = new Set();
-    this.#startWatchdog();
+    this.#idle.start();
     this.#pacer.start();
     this.#listener.open(this);
   }
 
-  /**
-   * Nothing heard for half the idle timeout: send one ping (a live server answers with a pong, which
-   * keeps quiet streams from looking dead); nothing for the whole timeout: the connection is dead
-   * even if TCP has not noticed, so it is dropped and its owner reconnects.
-   */
-  #startWatchdog(): void {
-    const idle = this.#options.idleTimeoutMs;
-    this.#watchdog = setInterval(
-      () => {
-        const silent = Date.now() - this.#lastHeardAt;
-        if (silent >= idle) {
-          this.terminate(`idle: nothing received for ${silent} ms (no frames, no pings)`);
-        } else if (silent >= idle / 2 && !this.#probing) {
-          this.#probing = true;
-          this.#pacer.schedule(() => {
-            if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping();
-          });
-        }
-      },
-      Math.max(20, Math.floor(idle / 8)),
-    );
-    this.#watchdog.unref();
-  }
-
   #onMessage(body: Buffer): void {
     const receivedAt = Date.now();
-    this.#lastHeardAt = receivedAt;
-    this.#probing = false;
+    this.#idle.heard(receivedAt);
     this.#listener.frame({
       connectionId: this.id,
       connectionSeq: this.#seq++,
@@ -377,29 +360,6 @@ export class StreamConnection {
     this.#checkCoverage();
   }
 
-  /**
-   * The server answered the upgrade with a plain HTTP response (400 for an invalid stream, 429 for
-   * too many connections, ...): its body says why, which beats ws's bare "Unexpected server response".
-   */
-  #onRefused(response: IncomingMessage): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (): void => {
-      if (this.#refusal) return;
-      const body = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-      this.#refusal = { status: response.statusCode ?? 0, text: body };
-      this.#errorText = `handshake refused: HTTP ${response.statusCode}${body ? ` ${body}` : ''}`;
-      this.#ws.terminate();
-    };
-    response.on('data', (chunk: Buffer) => {
-      if (size < 4096) chunks.push(chunk);
-      size += chunk.length;
-    });
-    response.on('end', finish);
-    response.on('error', finish);
-    setTimeout(finish, 1000).unref();
-  }
-
   #onError(error: Error): void {
     if (this.#refusal) error = new Error(this.#errorText);
     this.#errorText = error.message;
@@ -416,7 +376,7 @@ export class StreamConnection {
   #onClose(code: number, text: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#idle.stop();
     this.#pacer.stop();
     for (const [id, request] of this.#pending) {
       if (request.timer) clearTimeout(request.timer);

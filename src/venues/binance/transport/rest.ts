@@ -12,6 +12,7 @@ import {
   walkKlines,
 } from './paging.ts';
 import { RequestQueue, type ThrottleEvent } from './request-queue.ts';
+import { checkLimit, checkRestUrl, checkTimes, intervalsOf, invalid, symbolProblem } from './rest-params.ts';
 import {
   type AggTradeRow,
   type BodyContext,
@@ -59,27 +60,6 @@ export interface BinanceRestOptions {
   /** A request is held back (weight budget, Retry-After): for logs and metrics. */
   readonly onThrottle?: (event: ThrottleEvent) => void;
 }
-
-const SPOT_INTERVALS = [
-  '1s',
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '6h',
-  '8h',
-  '12h',
-  '1d',
-  '3d',
-  '1w',
-  '1M',
-];
-// Binance symbols are upper case (BTCUSDT, BTCUSDT_250926); lower case is refused here, not sent.
-const SYMBOL = /^[A-Z0-9_]{1,32}$/;
 
 /**
  * One Binance REST host. Every request is queued and sent only when the minute's weight budget
@@ -157,7 +137,7 @@ export class BinanceRest implements PageSource {
     query: KlinesQuery = {},
   ): Promise<RestResult<readonly KlineRow[]>> {
     const path = restPath(this.exchange, RestEndpoints.KLINES);
-    const intervals = this.exchange === 'binance' ? SPOT_INTERVALS : SPOT_INTERVALS.slice(1);
+    const intervals = intervalsOf(this.exchange);
     const problem =
       symbolProblem(symbol) ??
       (intervals.includes(interval)
@@ -286,55 +266,3 @@ export interface PagingOptions {
 }
 
 type Param = readonly [string, string | number | undefined];
-
-function invalid(message: string, endpoint?: string, symbol?: string): BinanceTransportError {
-  return new BinanceTransportError(TransportErrorCodes.INVALID_ARGUMENT, message, {
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(symbol !== undefined ? { symbol } : {}),
-  });
-}
-
-function checkRestUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (error) {
-    throw new BinanceTransportError(TransportErrorCodes.INVALID_ARGUMENT, `restUrl "${url}" is not a URL`, {
-      cause: error,
-    });
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw invalid(`restUrl "${url}" must start with http:// or https:// (e.g. https://api.binance.com)`);
-  }
-  if (parsed.search || parsed.hash)
-    throw invalid(`restUrl "${url}" must be a base URL without query or fragment`);
-  return url.replace(/\/+$/, '');
-}
-
-function symbolProblem(symbol: string): string | null {
-  if (typeof symbol === 'string' && SYMBOL.test(symbol)) return null;
-  const upper = typeof symbol === 'string' ? symbol.toUpperCase() : '';
-  const hint = SYMBOL.test(upper) ? ` (Binance writes it "${upper}")` : '';
-  return `"${String(symbol)}" is not a Binance symbol${hint}`;
-}
-
-function checkTimes(startTime: number | undefined, endTime: number | undefined): string | null {
-  for (const [name, value] of [
-    ['startTime', startTime],
-    ['endTime', endTime],
-  ] as const) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-      return `${name} must be integer ms since the epoch, got ${value}`;
-    }
-  }
-  if (startTime !== undefined && endTime !== undefined && endTime < startTime) {
-    return `endTime ${endTime} is before startTime ${startTime}`;
-  }
-  return null;
-}
-
-function checkLimit(limit: number | undefined, max: number): string | null {
-  return limit === undefined || (Number.isInteger(limit) && limit >= 1 && limit <= max)
-    ? null
-    : `limit must be an integer 1..${max}, got ${limit}`;
-}
