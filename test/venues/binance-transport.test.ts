@@ -306,6 +306,28 @@ describe('BinanceStreams: connections and subscriptions', () => {
     assertSequences(c.frames);
   });
 
+  it('subscribes by message what does not fit in the URL, also after a reconnect', async (t) => {
+    const sim = await simulator(t);
+    const names = ['btcusdt@trade', 'ethusdt@trade', 'solusdt@trade', 'xrpusdt@trade'];
+    const maxUrlLength = `${sim.wsUrl}/stream?streams=btcusdt@trade/ethusdt@trade`.length;
+    const c = client(t, { wsUrl: sim.wsUrl, maxUrlLength });
+    await c.streams.subscribe(names);
+    const [first] = c.streams.connections();
+    assert.equal(first?.url, `${sim.wsUrl}/stream?streams=btcusdt@trade/ethusdt@trade`);
+    assert.deepEqual(first?.streams, names);
+    sim.faults.dropConnections();
+    await until('a new connection carrying all four', () => {
+      const [now] = c.streams.connections();
+      return now !== undefined && now.connectionId !== first?.connectionId && now.streams.length === 4;
+    });
+    const heir = c.streams.connections()[0]?.connectionId;
+    const takeover = c.markers.find((m) => m.connectionId === heir && m.marker === 'resubscribed');
+    assert.deepEqual(takeover?.streams, names, 'the takeover is recorded once every stream is confirmed');
+    await until('trades of every stream on the new connection', () =>
+      names.every((n) => c.frames.some((f) => f.connectionId === heir && streamOf(f) === n)),
+    );
+  });
+
   it('backs off: full jitter under a doubling cap, never above the maximum', () => {
     const options = { initialMs: 100, maxMs: 1000 };
     assert.equal(
