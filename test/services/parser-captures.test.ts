@@ -104,9 +104,11 @@ describe('every shared capture through replay and the parser (embedded)', () => 
           kline: [] as unknown[],
           instrument: [] as unknown[],
         };
+        let skipped = 0;
         captured.forEach((f, i) => {
-          for (const e of mapper.map(toRawFrame(f, exchange, `replay:${path.basename(file)}`, i)).events)
-            expected[e.type].push(e.value);
+          const result = mapper.map(toRawFrame(f, exchange, `replay:${path.basename(file)}`, i));
+          if (result.skipped !== undefined) skipped++;
+          for (const e of result.events) expected[e.type].push(e.value);
         });
         const bus = await embeddedBackend.open(t);
         const raw = renamed(rawTopics[exchange], 'pc-raw');
@@ -146,8 +148,9 @@ describe('every shared capture through replay and the parser (embedded)', () => 
           'no frame of a real capture is refused',
         );
         assert.ok(
-          expected.trade.length + expected.book.length + expected.kline.length > 0,
-          'the file has events',
+          expected.trade.length + expected.book.length + expected.kline.length > 0 ||
+            skipped === captured.length,
+          'the file has events, or only frames with nothing to normalize (a channel the platform does not carry)',
         );
       },
     );
