@@ -93,10 +93,12 @@ class LocalBook {
 async function syncAndCompare(
   t: TestContext,
   streamUrl: string,
+  tickerUrl: string,
   depthUrl: string,
   futures: boolean,
-): Promise<{ matches: number; diffs: number }> {
+): Promise<{ matches: number; diffs: number; tickers: number }> {
   const diffs = await collect<Diff>(t, streamUrl);
+  const tickers = await collect<{ u: number; b: string; B: string; a: string; A: string }>(t, tickerUrl);
   while (diffs.length === 0) await sleep(20);
   const snapshots = new Map<number, Snapshot>();
   let polling = true;
@@ -121,8 +123,9 @@ async function syncAndCompare(
   const book = new LocalBook(first);
   let previous: Diff | undefined;
   let matches = 0;
+  let tickerMatches = 0;
   const deadline = Date.now() + 12_000;
-  while (matches < 3 && Date.now() < deadline) {
+  while ((matches < 3 || tickerMatches < 2) && Date.now() < deadline) {
     if (i >= diffs.length) {
       await sleep(20);
       continue;
@@ -135,6 +138,13 @@ async function syncAndCompare(
     book.apply(d);
     previous = d;
     assert.ok(!book.crossed(), `the book is never crossed (after u=${d.u})`);
+    // Binance's own oracle: a bookTicker with the diff's u shows the rebuilt book's top.
+    const ticker = tickers.find((x) => x.u === d.u);
+    if (ticker) {
+      assert.deepEqual(book.sorted('bids')[0], [ticker.b, ticker.B], `best bid at ${d.u}`);
+      assert.deepEqual(book.sorted('asks')[0], [ticker.a, ticker.A], `best ask at ${d.u}`);
+      tickerMatches++;
+    }
     const s = snapshots.get(d.u);
     if (!s) continue;
     assert.deepEqual(book.sorted('bids'), s.bids, `bids equal the snapshot at ${d.u}`);
@@ -143,7 +153,7 @@ async function syncAndCompare(
   }
   polling = false;
   await poller;
-  return { matches, diffs: i };
+  return { matches, diffs: i, tickers: tickerMatches };
 }
 
 describe('simulator market', () => {
@@ -155,10 +165,12 @@ describe('simulator market', () => {
       const r = await syncAndCompare(
         t,
         `${sim.wsUrl}/ws/btcusdt@depth@100ms`,
+        `${sim.wsUrl}/ws/btcusdt@bookTicker`,
         `${sim.restUrl}/api/v3/depth?symbol=BTCUSDT&limit=1000`,
         false,
       );
       assert.ok(r.matches >= 3, `compared at ${r.matches} points over ${r.diffs} diffs`);
+      assert.ok(r.tickers >= 1, `bookTickers matched ${r.tickers} diffs`);
     },
   );
 
@@ -167,10 +179,12 @@ describe('simulator market', () => {
     const r = await syncAndCompare(
       t,
       `${sim.futuresWsUrl}/ws/btcusdt@depth@100ms`,
+      `${sim.futuresWsUrl}/ws/btcusdt@bookTicker`,
       `${sim.futuresRestUrl}/fapi/v1/depth?symbol=BTCUSDT&limit=1000`,
       true,
     );
     assert.ok(r.matches >= 3, `compared at ${r.matches} points over ${r.diffs} diffs`);
+    assert.ok(r.tickers >= 1, `bookTickers matched ${r.tickers} diffs`);
   });
 
   it('trade ids are contiguous and aggTrades cover them without gaps', T, async (t) => {

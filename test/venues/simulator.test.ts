@@ -160,6 +160,7 @@ describe('simulator REST', () => {
     const cases: [string, number, number, RegExp][] = [
       ['/api/v3/depth?symbol=NOPEUSDT', 400, -1121, /^Invalid symbol\.$/],
       ['/api/v3/depth', 400, -1102, /Mandatory parameter 'symbol'/],
+      ['/api/v3/depth?symbol=btcusdt', 400, -1100, /Illegal characters found in parameter 'symbol'/],
       ['/api/v3/depth?symbol=BTCUSDT&limit=abc', 400, -1100, /parameter 'limit'/],
       ['/api/v3/depth?symbol=BTCUSDT&limit=', 400, -1105, /Parameter 'limit' was empty/],
       ['/api/v3/depth?symbol=BTCUSDT&bogus=1', 400, -1104, /read '1' parameter\(s\) but was sent '2'/],

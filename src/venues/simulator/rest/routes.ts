@@ -29,6 +29,13 @@ function rawLimit(query: URLSearchParams, fallback: number): number {
 
 function symbolOf(params: Params, ctx: RestContext, kind: MarketKind): Instrument {
   const symbol = params.required('symbol');
+  // Lower case is not "unknown symbol" but illegal characters, as Binance answers it.
+  if (!/^[A-Z0-9-_.]{1,20}$/.test(symbol))
+    throw new ApiError(
+      400,
+      -1100,
+      "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
+    );
   const inst = ctx.source.instruments(kind).find((i) => i.symbol === symbol);
   if (!inst) throw invalidSymbol();
   return inst;
