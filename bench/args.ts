@@ -13,6 +13,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds N              run each measurement N times and keep the best (default 2; 1 with --quick)
   --quick                 smoke run: 100,000 / 50,000 / 200,000 records, one round
   --no-embedded           skip the embedded backend
+  --no-parser             skip the parser throughput test (real captures, one core)
   --no-kafka              skip the Kafka tests (the client tests and the runtime tests)
   --no-runtime            skip the service-runtime tests
   --only-runtime          only the service-runtime tests (no client tests, no embedded log)
@@ -42,6 +43,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
       rounds: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'no-embedded': { type: 'boolean', default: false },
+      'no-parser': { type: 'boolean', default: false },
       'no-kafka': { type: 'boolean', default: false },
       'no-runtime': { type: 'boolean', default: false },
       'only-runtime': { type: 'boolean', default: false },
@@ -79,6 +81,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
     rounds: count(values.rounds, 'rounds', quick ? 1 : 2),
     quick,
     skipEmbedded: onlyRuntime || (values['no-embedded'] ?? false),
+    skipParser: onlyRuntime || (values['no-parser'] ?? false),
     skipKafka,
     skipKafkaClients: onlyRuntime,
     skipRuntime,

@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type EmbeddedResult } from './embedded.ts';
+import { type ParserBenchResult } from './parser.ts';
 import { LATENCY_TARGET, type RuntimeLatencyResult } from './runtime-latency.ts';
 import { type RuntimeOverheadResult } from './runtime-overhead.ts';
 import { type BenchParams, type Client, Clients, type Direction, type Figure } from './types.ts';
@@ -78,6 +79,8 @@ export interface BenchReport {
   readonly clientSettings: Readonly<Record<string, unknown>>;
   readonly kafkaResults: KafkaRow[];
   embedded: EmbeddedResult | null;
+  /** Parser throughput on the real captures next to JSON.parse of the same frames. */
+  parser?: ParserBenchResult | null;
   /** The service runtime on the same broker: overhead of a pass-through service, and latency through one. */
   runtime?: RuntimeReport | null;
   streamforgeVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
@@ -164,6 +167,15 @@ export function evaluate(report: BenchReport): void {
       goal: 1_000_000,
       actual: rate,
       pass: rate >= 1_000_000,
+    });
+  }
+  if (report.parser) {
+    const r = report.parser.mapVsJsonParse;
+    targets.push({
+      name: 'parser (venue mapping) on the real captures >= 0.5x a bare JSON.parse of the same frames, one core',
+      goal: 0.5,
+      actual: r,
+      pass: r >= 0.5,
     });
   }
   if (report.runtime) {
@@ -281,6 +293,39 @@ export function formatReport(report: BenchReport): string {
     }
   }
   if (report.runtime) out.push(...formatRuntime(report.runtime));
+  if (report.parser) {
+    const p = report.parser;
+    out.push(
+      '',
+      'Parser on the real captures (frames/s, one core)',
+      table(
+        [
+          'capture',
+          'venue',
+          'frames',
+          'events',
+          'JSON.parse/s',
+          'map/s',
+          'map+encode/s',
+          'map vs parse',
+          'map+enc vs parse',
+        ],
+        p.rows.map((r) => [
+          r.file,
+          r.exchange,
+          int(r.frames),
+          int(r.events),
+          int(r.jsonParsePerSec),
+          int(r.mapPerSec),
+          int(r.mapEncodePerSec),
+          ratio(r.mapVsJsonParse),
+          ratio(r.mapEncodeVsJsonParse),
+        ]),
+      ),
+      `all captures, by time per frame: map ${ratio(p.mapVsJsonParse)} of JSON.parse, map+encode ${ratio(p.mapEncodeVsJsonParse)}`,
+      `  ${p.note}`,
+    );
+  }
   if (report.embedded) {
     const e = report.embedded;
     out.push(

@@ -17,6 +17,7 @@ import {
   sourceInfo,
   writeReport,
 } from './report.ts';
+import { benchParser } from './parser.ts';
 import { benchRuntimeLatency } from './runtime-latency.ts';
 import { benchRuntimeOverhead, RUNTIME_SETTINGS, RuntimeScratch } from './runtime-overhead.ts';
 import { type BenchParams, progress } from './types.ts';
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     kafkaResults: [],
     runtime: null,
     embedded: null,
+    parser: null,
   };
   if (!params.skipKafka) {
     const broker = await acquireBroker(params.bootstrap);
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
       params.rounds,
     );
   }
+  if (!params.skipParser) report.parser = await benchParser(Math.max(2, params.rounds));
   report.machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
   report.finishedAt = new Date().toISOString();
   evaluate(report);

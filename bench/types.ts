@@ -43,6 +43,7 @@ export interface BenchParams {
   readonly rounds: number;
   readonly quick: boolean;
   readonly skipEmbedded: boolean;
+  readonly skipParser: boolean;
   /** No broker at all: neither the client tests nor the runtime tests. */
   readonly skipKafka: boolean;
   /** Skips the producer/consumer tests of the Kafka clients (for `--only-runtime`). */
