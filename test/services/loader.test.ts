@@ -154,7 +154,17 @@ for (const backend of backends) {
           ),
           'trades parsed',
         );
-        assert.equal(runner.lifecycle.state, 'running');
+        // Malformed frames from the exchange: written as received, refused by the parser into the DLQ.
+        sim.faults.malformedFrames(3);
+        assert.ok(
+          await eventually(
+            async () => (await readAll(bus, `${raw.topic}.dlq`, (r) => r.length >= 3, 1000)).length >= 3,
+            30_000,
+          ),
+          'the malformed frames are in md.raw.binance.dlq',
+        );
+        assert.equal(runner.lifecycle.state, 'running', 'the loader never stops on bad frames');
+        assert.equal(parsing.lifecycle.state, 'running', 'nor does the parser');
       },
     );
   });
