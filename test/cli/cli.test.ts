@@ -101,19 +101,79 @@ describe('streamforge CLI', () => {
   });
 
   it(
-    'the demo (npm start) loads the recorded Binance frames and a consumer group reads them all',
-    { timeout: 180_000 },
+    'up (npm start) runs the simulator, the loader and the parser, shows live counts, and stops cleanly',
+    { timeout: 120_000 },
     async (t) => {
       const bus = await embeddedBus(t, 'sf-cli-');
-      const r = await cli(['--bus', bus, 'demo']);
+      const r = await cli(['--bus', bus, 'up', '--sim-port', '0', '--metrics-port', '0', '--seconds', '8']);
       assert.equal(r.code, 0, r.stderr);
-      const loaded = Number(/Loaded (\d+) recorded frames/.exec(r.stderr)?.[1]);
-      assert.ok(loaded > 50_000, `loaded ${loaded} frames`);
-      assert.match(r.stderr, new RegExp(`read ${loaded} of ${loaded} frames; remaining lag 0`));
-      // The first trade of the BTCUSDT capture, exactly as recorded.
-      assert.match(r.stderr, /BTCUSDT: \d+ trades, first 61837\.63000000/);
+      assert.match(r.stderr, /Exchange simulator: http:\/\/127\.0\.0\.1:\d+/);
+      const stopped = /Stopped: frames (\d+)  trades (\d+)  book deltas (\d+)/.exec(r.stderr);
+      assert.ok(stopped, r.stderr);
+      assert.ok(Number(stopped[1]) > 100, 'raw frames were loaded');
+      assert.ok(Number(stopped[2]) > 0, 'trades were parsed');
+      assert.ok(Number(stopped[3]) > 0, 'book deltas were parsed');
+      // What the platform wrote stays on the bus for any consumer.
+      const consumed = await cli(['--bus', bus, 'consume', 'md.trades', '--from-beginning', '--max', '2']);
+      assert.equal(consumed.code, 0, consumed.stderr);
+      assert.match(consumed.stdout, /"aggressorSide":"(buy|sell)"/);
+      // The services' telemetry, readable: started and interrupted events of both.
+      const tail = await cli([
+        '--bus',
+        bus,
+        'tail',
+        'queue-events',
+        '--since',
+        '10',
+        '--idle-exit-ms',
+        '1500',
+      ]);
+      assert.equal(tail.code, 0, tail.stderr);
+      assert.match(tail.stdout, /^\d\d:\d\d:\d\d\.\d{3} started\s+loader-binance /m);
+      assert.match(tail.stdout, /^\d\d:\d\d:\d\d\.\d{3} started\s+parser /m);
+      assert.match(tail.stdout, /interrupted\s+parser .*reason=/);
+      const wrong = await cli(['--bus', bus, 'tail', 'md.trades']);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.stderr, /streamforge consume md\.trades/);
     },
   );
+
+  it('replay and backfill refuse bad arguments with a clear message', TIMEOUT, async (t) => {
+    const bus = await embeddedBus(t, 'sf-cli-');
+    const missing = await cli(['--bus', bus, 'replay', '/no/such/capture.gz']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such file: \/no\/such\/capture\.gz/);
+    const venue = await cli(['--bus', bus, 'replay', '--venue', 'ftx', 'package.json']);
+    assert.equal(venue.code, 2);
+    assert.match(venue.stderr, /--venue ftx is not a venue/);
+    const both = await cli([
+      '--bus',
+      bus,
+      'backfill',
+      'binance',
+      'BTCUSDT',
+      '--from',
+      '2024-08-08',
+      '--to',
+      '2024-08-09',
+    ]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /exactly one of --klines <interval> and --agg-trades/);
+    const symbol = await cli([
+      '--bus',
+      bus,
+      'backfill',
+      'binance',
+      'btcusdt',
+      '--agg-trades',
+      '--from',
+      '2024-08-08',
+      '--to',
+      '2024-08-09',
+    ]);
+    assert.equal(symbol.code, 2);
+    assert.match(symbol.stderr, /write it upper-case/);
+  });
 
   it(
     'on Kafka: groups lag and reset --to-datetime move a stopped group back in time',

@@ -5,14 +5,15 @@ import { DEFAULT_BUS_URI } from '../../bus/open.ts';
 import { registerBackfillCommand } from './commands/backfill.ts';
 import { registerCatalogCommand } from './commands/catalog.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
-import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerKafkaCommands } from './commands/kafka.ts';
 import { registerProduceCommand } from './commands/produce.ts';
 import { registerReplayCommand } from './commands/replay.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSimulatorCommand } from './commands/simulator.ts';
+import { registerTailCommand } from './commands/tail.ts';
 import { registerTopicCommands } from './commands/topics.ts';
+import { registerUpCommand } from './commands/up.ts';
 import { reportAndExit } from './errors.ts';
 
 const program = new Command('streamforge')
@@ -33,11 +34,12 @@ registerCatalogCommand(program);
 registerProduceCommand(program);
 registerConsumeCommand(program);
 registerGroupCommands(program);
-registerDemoCommand(program);
 registerRunCommand(program);
 registerReplayCommand(program);
 registerSimulatorCommand(program);
 registerBackfillCommand(program);
+registerUpCommand(program);
+registerTailCommand(program);
 
 try {
   await program.parseAsync(process.argv);
