@@ -108,7 +108,7 @@ describe('streamforge CLI', () => {
       const r = await cli(['--bus', bus, 'up', '--sim-port', '0', '--metrics-port', '0', '--seconds', '8']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /Exchange simulator: http:\/\/127\.0\.0\.1:\d+/);
-      const stopped = /Stopped: frames (\d+)  trades (\d+)  book deltas (\d+)/.exec(r.stderr);
+      const stopped = /Stopped: frames (\d+) {2}trades (\d+) {2}book deltas (\d+)/.exec(r.stderr);
       assert.ok(stopped, r.stderr);
       assert.ok(Number(stopped[1]) > 100, 'raw frames were loaded');
       assert.ok(Number(stopped[2]) > 0, 'trades were parsed');
