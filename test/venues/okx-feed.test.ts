@@ -272,7 +272,11 @@ describe('OkxFeed against the OKX capture server', () => {
     // A server that acks subscriptions but ignores `ping`, and on request announces a service upgrade.
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((resolve) => wss.once('listening', resolve));
-    t.after(() => new Promise((resolve) => wss.close(resolve)));
+    // ws 8's close() waits for open connections to end; cut them, or cleanup waits for the clients' keepalive.
+    t.after(() => {
+      for (const socket of wss.clients) socket.terminate();
+      return new Promise((resolve) => wss.close(resolve));
+    });
     const sockets: WebSocket[] = [];
     wss.on('connection', (ws) => {
       sockets.push(ws);
