@@ -8,9 +8,7 @@ import {
   type BinanceRestOptions,
   type RestResult,
 } from '../../venues/binance/transport/index.ts';
-import { mapperFor } from '../../venues/mappers.ts';
-import { rawHeaders, rawKey } from '../../venues/raw-record.ts';
-import { FrameKinds } from '../../venues/types.ts';
+import { RawWriter } from '../loader/raw-writer.ts';
 import { CheckpointFile } from './checkpoint.ts';
 
 export type BackfillKind = { readonly klines: string } | { readonly aggTrades: true };
@@ -68,8 +66,7 @@ export function createBackfill(options: BackfillOptions): ServiceDefinition {
   const { exchange, symbol, kind, from, to } = options;
   if (!(from <= to)) throw new Error(`backfill --from ${new Date(from).toISOString()} is after --to`);
   const jobId = backfillJobId(options);
-  const product = options.product ?? rawTopics[exchange];
-  const mapper = mapperFor(exchange);
+  const raw = new RawWriter(exchange, options.product ?? rawTopics[exchange]);
   const interval = 'klines' in kind ? INTERVAL_MS[kind.klines] : undefined;
   if ('klines' in kind && interval === undefined)
     throw new Error(
@@ -78,9 +75,9 @@ export function createBackfill(options: BackfillOptions): ServiceDefinition {
   const total = interval === undefined ? undefined : Math.floor((to - from) / interval) + 1;
   return defineService({
     name: options.name ?? 'backfill',
-    description: `backfill ${jobId} into ${product.topic}`,
+    description: `backfill ${jobId} into ${raw.product.topic}`,
     consumes: [],
-    produces: [product],
+    produces: [raw.product],
     async source(ctx) {
       const checkpoints = new CheckpointFile(options.checkpointDir, jobId);
       const resumed = await checkpoints.load();
@@ -100,16 +97,7 @@ export function createBackfill(options: BackfillOptions): ServiceDefinition {
               );
         for await (const page of walk) {
           if (ctx.signal.aborted) break;
-          const frame = {
-            exchange,
-            kind: FrameKinds.REST,
-            source: page.path,
-            receivedAt: page.receivedAt,
-            connectionId: `backfill:${jobId}`,
-            connectionSeq: pages,
-            body: page.body,
-          };
-          ctx.emitBytes(product, page.body, rawKey(mapper, frame), rawHeaders(frame));
+          raw.rest(ctx, page, `backfill:${jobId}`, pages);
           const rowsOf = page.json as ReadonlyArray<readonly [number] | { a: number }>;
           if (rowsOf.length === 0) continue;
           const last = rowsOf[rowsOf.length - 1]!;

@@ -3,11 +3,9 @@
 import { type BytesProduct, rawTopics } from '../../contracts/index.ts';
 import { type Exchange } from '../../contracts/schema/primitives.ts';
 import { defineService, type ServiceDefinition } from '../../runtime/index.ts';
-import { type SourceContext } from '../../runtime/service.ts';
 import { type FeedCallbacks, type FeedChannel, type VenueFeed } from '../../venues/feed.ts';
-import { mapperFor } from '../../venues/mappers.ts';
-import { rawHeaders, rawKey } from '../../venues/raw-record.ts';
-import { type ConnectionMarker, FrameKinds, type RawFrame } from '../../venues/types.ts';
+import { type ConnectionMarker } from '../../venues/types.ts';
+import { checkCommandExchange, notConnected, RawWriter } from './raw-writer.ts';
 import { type Channel } from './streams.ts';
 
 export interface FeedLoaderOptions {
@@ -37,54 +35,22 @@ function feedChannels(channels: readonly Channel[]): FeedChannel[] {
  */
 export function createFeedLoader(options: FeedLoaderOptions): ServiceDefinition {
   const { exchange } = options;
-  const product = options.product ?? rawTopics[exchange];
-  const mapper = mapperFor(exchange);
-  const markerSeq = new Map<string, number>();
+  const raw = new RawWriter(exchange, options.product ?? rawTopics[exchange]);
   let feed: VenueFeed | null = null;
-  const write = (ctx: Pick<SourceContext, 'emitBytes'>, frame: RawFrame): void =>
-    ctx.emitBytes(product, frame.body as Buffer, rawKey(mapper, frame), rawHeaders(frame));
   const live = (): VenueFeed => {
-    if (!feed)
-      throw new Error(`the ${exchange} loader is not connected yet; send the command again once it runs`);
+    if (!feed) throw notConnected(exchange);
     return feed;
   };
-  const checkExchange = (args: { exchange?: unknown }): void => {
-    if (args.exchange !== exchange)
-      throw new Error(
-        `this loader serves ${exchange}, not ${String(args.exchange)}; address the loader of that venue`,
-      );
-  };
+  const checkExchange = (args: { exchange?: unknown }): void => checkCommandExchange(exchange, args);
   return defineService({
     name: options.name ?? `loader-${exchange}`,
-    description: `${exchange} WebSocket frames, as received, into ${product.topic}`,
+    description: `${exchange} WebSocket frames, as received, into ${raw.product.topic}`,
     consumes: [],
-    produces: [product],
+    produces: [raw.product],
     async source(ctx) {
       feed = options.feed({
-        onFrame: (f) =>
-          write(ctx, {
-            exchange,
-            kind: FrameKinds.WS,
-            source: f.url,
-            receivedAt: f.receivedAt,
-            connectionId: f.connectionId,
-            connectionSeq: f.connectionSeq,
-            body: f.body,
-          }),
-        onMarker: (marker: ConnectionMarker, at: number) => {
-          const id = `${marker.connectionId}:markers`;
-          const seq = markerSeq.get(id) ?? 0;
-          markerSeq.set(id, seq + 1);
-          write(ctx, {
-            exchange,
-            kind: FrameKinds.MARKER,
-            source: marker.url,
-            receivedAt: at,
-            connectionId: id,
-            connectionSeq: seq,
-            body: Buffer.from(JSON.stringify(marker)),
-          });
-        },
+        onFrame: (f) => raw.frame(ctx, f),
+        onMarker: (marker: ConnectionMarker, at: number) => raw.marker(ctx, marker, at),
         onError: (error) => options.onTransportError?.(error),
       });
       try {

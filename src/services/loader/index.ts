@@ -2,7 +2,6 @@
 
 import { type BytesProduct, rawTopics } from '../../contracts/index.ts';
 import { defineService, type ServiceDefinition } from '../../runtime/index.ts';
-import { type SourceContext } from '../../runtime/service.ts';
 import {
   type BinanceExchange,
   BinanceRest,
@@ -11,9 +10,8 @@ import {
   type BinanceStreamsOptions,
   type RestResult,
 } from '../../venues/binance/transport/index.ts';
-import { mapperFor } from '../../venues/mappers.ts';
-import { rawHeaders, rawKey } from '../../venues/raw-record.ts';
-import { type ConnectionMarker, FrameKinds, type RawFrame } from '../../venues/types.ts';
+import { type ConnectionMarker } from '../../venues/types.ts';
+import { checkCommandExchange, notConnected, type RawSink, RawWriter } from './raw-writer.ts';
 import { type Channel, Channels, streamsFor } from './streams.ts';
 
 export { type Channel, Channels, channelNames } from './streams.ts';
@@ -61,80 +59,33 @@ const DEFAULT_DEPTH = 1000;
  */
 export function createLoader(options: LoaderOptions): ServiceDefinition {
   const exchange = options.exchange;
-  const product = options.product ?? rawTopics[exchange];
-  const mapper = mapperFor(exchange);
+  const raw = new RawWriter(exchange, options.product ?? rawTopics[exchange]);
   const intervals = options.klineIntervals ?? ['1m'];
   const depthLimit = options.depthLimit ?? DEFAULT_DEPTH;
   let live: Live | null = null;
-  let restSeq = 0;
-  const markerSeq = new Map<string, number>();
 
-  const write = (ctx: Pick<SourceContext, 'emitBytes'>, frame: RawFrame): void => {
-    ctx.emitBytes(
-      product,
-      Buffer.isBuffer(frame.body) ? frame.body : Buffer.from(frame.body),
-      rawKey(mapper, frame),
-      rawHeaders(frame),
-    );
-  };
-  const writeRest = (ctx: Pick<SourceContext, 'emitBytes'>, result: RestResult<unknown>): void =>
-    write(ctx, {
-      exchange,
-      kind: FrameKinds.REST,
-      source: result.path,
-      receivedAt: result.receivedAt,
-      connectionId: `${exchange}-rest`,
-      connectionSeq: restSeq++,
-      body: result.body,
-    });
-  const snapshot = async (ctx: Pick<SourceContext, 'emitBytes'>, symbol: string, limit = depthLimit) =>
-    writeRest(ctx, await requireLive().rest.depth(symbol, limit));
+  const writeRest = (sink: RawSink, result: RestResult<unknown>): void =>
+    raw.rest(sink, result, `${exchange}-rest`);
+  const snapshot = async (sink: RawSink, symbol: string, limit = depthLimit) =>
+    writeRest(sink, await requireLive().rest.depth(symbol, limit));
   const requireLive = (): Live => {
-    if (!live)
-      throw new Error(`the ${exchange} loader is not connected yet; send the command again once it runs`);
+    if (!live) throw notConnected(exchange);
     return live;
   };
-  const checkExchange = (args: { exchange?: unknown }): void => {
-    if (args.exchange !== exchange)
-      throw new Error(
-        `this loader serves ${exchange}, not ${String(args.exchange)}; address the loader of that venue`,
-      );
-  };
+  const checkExchange = (args: { exchange?: unknown }): void => checkCommandExchange(exchange, args);
 
   return defineService({
     name: options.name ?? `loader-${exchange}`,
-    description: `${exchange} WebSocket frames and REST bodies, as received, into ${product.topic}`,
+    description: `${exchange} WebSocket frames and REST bodies, as received, into ${raw.product.topic}`,
     consumes: [],
-    produces: [product],
+    produces: [raw.product],
     async source(ctx) {
       const streams = new BinanceStreams({
         ...options.streams,
         exchange,
         wsUrl: options.wsUrl,
-        onFrame: (f) =>
-          write(ctx, {
-            exchange,
-            kind: FrameKinds.WS,
-            source: f.url,
-            receivedAt: f.receivedAt,
-            connectionId: f.connectionId,
-            connectionSeq: f.connectionSeq,
-            body: f.body,
-          }),
-        onMarker: (marker: ConnectionMarker, at: number) => {
-          const id = `${marker.connectionId}:markers`;
-          const seq = markerSeq.get(id) ?? 0;
-          markerSeq.set(id, seq + 1);
-          write(ctx, {
-            exchange,
-            kind: FrameKinds.MARKER,
-            source: marker.url,
-            receivedAt: at,
-            connectionId: id,
-            connectionSeq: seq,
-            body: Buffer.from(JSON.stringify(marker)),
-          });
-        },
+        onFrame: (f) => raw.frame(ctx, f),
+        onMarker: (marker: ConnectionMarker, at: number) => raw.marker(ctx, marker, at),
         onError: (error) => options.onTransportError?.(error),
       });
       const rest = new BinanceRest({ ...options.rest, exchange, restUrl: options.restUrl });

@@ -1,6 +1,7 @@
 // One WebSocket to Binance's combined-stream endpoint: every frame with receive time and sequence, live SUBSCRIBE/UNSUBSCRIBE, dead-connection detection.
 
 import WebSocket from 'ws';
+import { type FeedFrame } from '../../feed.ts';
 import { classifyControl, wrappedStreamName } from './control-frames.ts';
 import { BinanceTransportError, TransportErrorCodes } from './errors.ts';
 import { IdleWatch } from './idle-watch.ts';
@@ -8,18 +9,8 @@ import { Pacer } from './pacer.ts';
 import { type Refusal, readRefusal } from './refusal.ts';
 import { combinedStreamUrl } from './stream-names.ts';
 
-/** One WebSocket message exactly as received. */
-export interface StreamFrame {
-  readonly connectionId: string;
-  /** Position on its connection from 0; a new connection (reconnect, rotation) starts again at 0. */
-  readonly connectionSeq: number;
-  /** `Date.now()` when the message event fired. */
-  readonly receivedAt: number;
-  /** The URL the connection was opened with. */
-  readonly url: string;
-  /** The message payload byte for byte, never re-serialized. */
-  readonly body: Buffer;
-}
+/** One WebSocket message exactly as received: the frame every venue feed delivers. */
+export type StreamFrame = FeedFrame;
 
 /** What a connection tells its owner; every call is synchronous, in receive order. */
 export interface ConnectionListener {
