@@ -4,14 +4,13 @@ import { type ProduceRecord } from '../bus/types.ts';
 import {
   type BytesProduct,
   childTraceparent,
-  encode,
   encodeBytes,
-  type EncodeOptions,
   encodeTombstone,
   type JsonProduct,
   type Product,
   type ProducerIdentity,
 } from '../contracts/index.ts';
+import { emitRecord } from './emit.ts';
 import { type EmitOptions, type HandlerContext, type Input, type TableView } from './service.ts';
 import { type KeyValueStore } from './state/index.ts';
 
@@ -60,20 +59,7 @@ export class RecordContext implements HandlerContext {
   }
 
   emit<T>(product: JsonProduct<T>, value: T, options?: EmitOptions): void {
-    const encodeOptions: EncodeOptions =
-      options?.timestamp === undefined
-        ? { traceparent: this.#trace() }
-        : { traceparent: this.#trace(), timestamp: options.timestamp };
-    const record = encode(product, value, this.#host.identity, encodeOptions);
-    if (options?.key === undefined && options?.partition === undefined) {
-      this.#emitted.push(record);
-      return;
-    }
-    this.#emitted.push({
-      ...record,
-      ...(options.key === undefined ? {} : { key: options.key }),
-      ...(options.partition === undefined ? {} : { partition: options.partition }),
-    });
+    this.#emitted.push(emitRecord(product, value, this.#host.identity, options, this.#trace()));
   }
 
   emitBytes(

@@ -3,11 +3,11 @@
 import { type ProduceRecord } from '../bus/types.ts';
 import {
   type BytesProduct,
-  encode,
   encodeBytes,
   type JsonProduct,
   type ProducerIdentity,
 } from '../contracts/index.ts';
+import { emitRecord } from './emit.ts';
 import { type EmitOptions, type SourceContext } from './service.ts';
 
 /** Bytes emitted but not yet acknowledged beyond which the bus is too slow to keep up: the source fails. */
@@ -59,21 +59,7 @@ export class SourceEmitter implements SourceContext {
   }
 
   emit<T>(product: JsonProduct<T>, value: T, options?: EmitOptions): void {
-    const record = encode(
-      product,
-      value,
-      this.#sink.identity,
-      options?.timestamp === undefined ? {} : { timestamp: options.timestamp },
-    );
-    this.#push(
-      options?.key === undefined && options?.partition === undefined
-        ? record
-        : {
-            ...record,
-            ...(options.key === undefined ? {} : { key: options.key }),
-            ...(options.partition === undefined ? {} : { partition: options.partition }),
-          },
-    );
+    this.#push(emitRecord(product, value, this.#sink.identity, options));
   }
 
   emitBytes(
