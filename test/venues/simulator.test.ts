@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import WebSocket, { type ClientOptions } from 'ws';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/venues/simulator/index.ts';
+import { SPOT_INTERVALS } from '../../src/venues/binance/intervals.ts';
 
 const T = { timeout: 30_000 } as const;
 
@@ -328,24 +329,7 @@ describe('simulator streams', () => {
     const symbols = Array.from({ length: 50 }, (_, i) => `S${String(i).padStart(2, '0')}USDT`);
     const sim = await simulator(t, { symbols, futuresSymbols: [], tickMs: 200 });
     const kinds = ['trade', 'aggTrade', 'bookTicker', 'depth', 'depth@100ms', 'depth@1000ms'];
-    const intervals = [
-      '1s',
-      '1m',
-      '3m',
-      '5m',
-      '15m',
-      '30m',
-      '1h',
-      '2h',
-      '4h',
-      '6h',
-      '8h',
-      '12h',
-      '1d',
-      '3d',
-      '1w',
-      '1M',
-    ];
+    const intervals = SPOT_INTERVALS;
     const all = symbols.flatMap((s) =>
       [...kinds, ...intervals.map((i) => `kline_${i}`)].map((k) => `${s.toLowerCase()}@${k}`),
     );

@@ -8,6 +8,7 @@ import {
   type BinanceRestOptions,
   type RestResult,
 } from '../../venues/binance/transport/index.ts';
+import { fixedIntervalMs, intervalsOf } from '../../venues/binance/intervals.ts';
 import { RawWriter } from '../loader/raw-writer.ts';
 import { CheckpointFile } from './checkpoint.ts';
 
@@ -32,22 +33,6 @@ export interface BackfillOptions {
   readonly onPage?: (progress: { rows: number; pages: number; next: number; total?: number }) => void;
 }
 
-const INTERVAL_MS: Readonly<Record<string, number>> = {
-  '1s': 1000,
-  '1m': 60_000,
-  '3m': 180_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '30m': 1_800_000,
-  '1h': 3_600_000,
-  '2h': 7_200_000,
-  '4h': 14_400_000,
-  '6h': 21_600_000,
-  '8h': 28_800_000,
-  '12h': 43_200_000,
-  '1d': 86_400_000,
-};
-
 export function backfillJobId(
   o: Pick<BackfillOptions, 'exchange' | 'symbol' | 'kind' | 'from' | 'to'>,
 ): string {
@@ -67,11 +52,11 @@ export function createBackfill(options: BackfillOptions): ServiceDefinition {
   if (!(from <= to)) throw new Error(`backfill --from ${new Date(from).toISOString()} is after --to`);
   const jobId = backfillJobId(options);
   const raw = new RawWriter(exchange, options.product ?? rawTopics[exchange]);
-  const interval = 'klines' in kind ? INTERVAL_MS[kind.klines] : undefined;
+  // Pages resume at the next open time, which needs intervals of a fixed length (not 1w, 1M).
+  const fixed = intervalsOf(exchange).filter((i) => fixedIntervalMs(i) !== undefined);
+  const interval = 'klines' in kind && fixed.includes(kind.klines) ? fixedIntervalMs(kind.klines) : undefined;
   if ('klines' in kind && interval === undefined)
-    throw new Error(
-      `--klines ${kind.klines} is not a Binance interval (${Object.keys(INTERVAL_MS).join(', ')})`,
-    );
+    throw new Error(`--klines ${kind.klines} is not a Binance interval (${fixed.join(', ')})`);
   const total = interval === undefined ? undefined : Math.floor((to - from) / interval) + 1;
   return defineService({
     name: options.name ?? 'backfill',

@@ -1,5 +1,6 @@
 // The loader's settings from the environment, checked, with errors that name the variable and how to fix it.
 
+import { intervalsOf } from '../../venues/binance/intervals.ts';
 import { type LoaderOptions } from './index.ts';
 import { type Channel, channelNames } from './streams.ts';
 
@@ -16,7 +17,6 @@ export const SIMULATOR_DEFAULT = {
 } as const;
 
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
-const INTERVAL = /^(1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M)$/;
 
 function list(env: NodeJS.ProcessEnv, name: string, fallback: string): string[] {
   return (env[name] ?? fallback)
@@ -45,7 +45,7 @@ export function loaderOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Load
   if (badChannel !== undefined)
     throw new Error(`STREAMFORGE_CHANNELS: "${badChannel}" is not a channel; use ${channelNames.join(', ')}`);
   const intervals = list(env, 'STREAMFORGE_KLINE_INTERVALS', '1m');
-  const badInterval = intervals.find((i) => !INTERVAL.test(i));
+  const badInterval = intervals.find((i) => !intervalsOf(exchange).includes(i));
   if (badInterval !== undefined)
     throw new Error(
       `STREAMFORGE_KLINE_INTERVALS: "${badInterval}" is not a Binance kline interval (1m, 5m, 1h, ...)`,

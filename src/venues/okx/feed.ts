@@ -5,7 +5,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF, checkBackoff } from '../backoff.t
 import { type FeedCallbacks, type FeedChannel, type VenueFeed } from '../feed.ts';
 import { argKeysFor } from './feed-args.ts';
 import { OkxFeedError, OkxFeedErrorCodes } from './feed-errors.ts';
-import { ConnectPacer } from './feed-gate.ts';
+import { ConnectGate } from '../connect-gate.ts';
 import { OkxSlot, type SlotContext } from './feed-slot.ts';
 
 export { OKX_CHANNELS } from './feed-args.ts';
@@ -80,8 +80,9 @@ export class OkxFeed implements VenueFeed {
     } catch (error) {
       throw new OkxFeedError(OkxFeedErrorCodes.INVALID_ARGUMENT, (error as Error).message);
     }
-    const pacer = new ConnectPacer(
+    const pacer = new ConnectGate(
       positive('maxConnectsPerSecond', options.maxConnectsPerSecond ?? DEFAULTS.maxConnectsPerSecond),
+      1000,
     );
     // Connection ids must not repeat across restarts: the raw topic keeps them, and a replay tells connections apart by id.
     const prefix = `okx-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

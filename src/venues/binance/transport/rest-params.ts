@@ -1,33 +1,9 @@
 // Checks of REST request parameters, so a request Binance would refuse is never sent (nor charged weight).
 
 import { BinanceTransportError, TransportErrorCodes } from './errors.ts';
-import { type BinanceExchange } from './weights.ts';
 
-const SPOT_INTERVALS: readonly string[] = [
-  '1s',
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '6h',
-  '8h',
-  '12h',
-  '1d',
-  '3d',
-  '1w',
-  '1M',
-];
 // Binance symbols are upper case (BTCUSDT, BTCUSDT_250926); lower case is refused here, not sent.
 const SYMBOL = /^[A-Z0-9_]{1,32}$/;
-
-/** Kline intervals Binance accepts (futures has no 1s). */
-export function intervalsOf(exchange: BinanceExchange): readonly string[] {
-  return exchange === 'binance' ? SPOT_INTERVALS : SPOT_INTERVALS.slice(1);
-}
 
 export function invalid(message: string, endpoint?: string, symbol?: string): BinanceTransportError {
   return new BinanceTransportError(TransportErrorCodes.INVALID_ARGUMENT, message, {

@@ -12,7 +12,8 @@ import {
   walkKlines,
 } from './paging.ts';
 import { RequestQueue, type ThrottleEvent } from './request-queue.ts';
-import { checkLimit, checkRestUrl, checkTimes, intervalsOf, invalid, symbolProblem } from './rest-params.ts';
+import { intervalsOf } from '../intervals.ts';
+import { checkLimit, checkRestUrl, checkTimes, invalid, symbolProblem } from './rest-params.ts';
 import {
   type AggTradeRow,
   type BodyContext,

@@ -2,7 +2,7 @@
 
 import { type ConnectionMarker } from '../../types.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF, checkBackoff } from '../../backoff.ts';
-import { ConnectGate } from './connect-gate.ts';
+import { ConnectGate } from '../../connect-gate.ts';
 import { type StreamFrame } from './connection.ts';
 import { BinanceTransportError, TransportErrorCodes } from './errors.ts';
 import { spacingFor } from './pacer.ts';
@@ -104,6 +104,7 @@ export class BinanceStreams {
     );
     this.#gate = new ConnectGate(
       positive('maxConnectsPer5Min', options.maxConnectsPer5Min ?? DEFAULTS.maxConnectsPer5Min),
+      5 * 60_000,
     );
     // Connection ids must not repeat across restarts: the raw topic keeps them, and a replay tells connections apart by id.
     this.#idPrefix = `${options.exchange}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

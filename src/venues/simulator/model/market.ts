@@ -4,7 +4,8 @@ import { BookSide, Sides, type Side } from './book.ts';
 import { DiffCollector, type DepthDiff } from './diff.ts';
 import { History } from './history.ts';
 import { type Instrument, MarketKinds } from './instruments.ts';
-import { FUTURES_INTERVALS, KlineSeries, SPOT_INTERVALS, type Kline } from './klines.ts';
+import { FUTURES_INTERVALS, SPOT_INTERVALS } from '../../binance/intervals.ts';
+import { KlineSeries, type Kline } from './klines.ts';
 import { Random } from './random.ts';
 import { AggregationRules, AggTradeBuilder, type AggTrade, type Trade } from './trades.ts';
 

@@ -3,7 +3,8 @@
 import { parseFixed } from '../model/fixed.ts';
 import { History } from '../model/history.ts';
 import { type Instrument } from '../model/instruments.ts';
-import { KlineSeries, SPOT_INTERVALS } from '../model/klines.ts';
+import { SPOT_INTERVALS } from '../../binance/intervals.ts';
+import { KlineSeries } from '../model/klines.ts';
 import { AggregationRules, AggTradeBuilder, type AggTrade, type Trade } from '../model/trades.ts';
 
 const SCALE = 8; // spot writes prices and quantities with 8 decimals

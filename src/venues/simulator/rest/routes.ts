@@ -1,7 +1,7 @@
 // The REST endpoints (spot /api/v3, USD-M /fapi/v1): their request weights, parameters and answers.
 
 import { type Instrument, type MarketKind, MarketKinds } from '../model/instruments.ts';
-import { FUTURES_INTERVALS, SPOT_INTERVALS } from '../model/klines.ts';
+import { FUTURES_INTERVALS, SPOT_INTERVALS } from '../../binance/intervals.ts';
 import { futuresExchangeInfo, spotExchangeInfo } from './exchange-info.ts';
 import { ApiError, invalidSymbol, type Params } from './params.ts';
 import { type MarketSource } from './source.ts';

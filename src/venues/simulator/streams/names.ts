@@ -1,7 +1,7 @@
 // Stream names the simulator serves, parsed and checked the way Binance's stream servers check them.
 
 import { type MarketKind } from '../model/instruments.ts';
-import { FUTURES_INTERVALS, SPOT_INTERVALS } from '../model/klines.ts';
+import { FUTURES_INTERVALS, SPOT_INTERVALS } from '../../binance/intervals.ts';
 
 export const StreamTypes = {
   TRADE: 'trade',
