@@ -3,7 +3,12 @@
 import { type BookDelta } from '../../contracts/schema/book.ts';
 import { type Trade } from '../../contracts/schema/trades.ts';
 
-const DIGITS = /^[0-9]{1,15}$/;
+/**
+ * A trade id as an optional id space (`<letters>-`) and a number: `3735683259` is ('', 3735683259),
+ * Binance's aggregate `agg-123` is ('agg-', 123). Ids of different spaces are different sequences;
+ * any other id (text, hex) is not a sequence and is never taken for a duplicate.
+ */
+const NUMBERED = /^((?:[a-z]+-)?)([0-9]{1,15})$/;
 
 /**
  * Remembers, per instrument, the highest trade id and book update id seen. Only ids the venue
@@ -21,12 +26,10 @@ export class Dedupe {
   isDuplicateTrade(trade: Trade): boolean {
     const id = trade.tradeId;
     if (id === undefined) return false;
-    // Aggregate ids (`agg-<a>`) and trade ids are different sequences.
-    const aggregate = id.startsWith('agg-');
-    const digits = aggregate ? id.slice(4) : id;
-    if (!DIGITS.test(digits)) return false;
-    const key = `${trade.exchange}:${trade.symbol}${aggregate ? ':agg' : ''}`;
-    return this.#seen(this.#trades, key, Number(digits));
+    const numbered = NUMBERED.exec(id);
+    if (numbered === null) return false;
+    const key = `${trade.exchange}:${trade.symbol}:${numbered[1]}`;
+    return this.#seen(this.#trades, key, Number(numbered[2]));
   }
 
   isDuplicateBook(delta: BookDelta): boolean {
