@@ -2,9 +2,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type TestContext } from 'node:test';
-import { createGunzip } from 'node:zlib';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { type Bus, type BusRecord, type Consumer } from '../../src/bus/types.ts';
 import {
@@ -12,24 +9,18 @@ import {
   encode,
   type JsonProduct,
   type Product,
+  queueControl,
   type trades,
 } from '../../src/contracts/index.ts';
+import { type ProduceRecord } from '../../src/bus/types.ts';
 import { ensureTopics, type ValueOf } from '../../src/runtime/index.ts';
+import { readCapture, toRawFrame } from '../../src/venues/capture/index.ts';
+import { mapperFor } from '../../src/venues/mappers.ts';
 import { defer, kafkaBootstrap, uniqueName } from '../helpers/backends.ts';
 
 export type Trade = ValueOf<typeof trades>;
 
 const CAPTURES = path.resolve(import.meta.dirname, '../../../shared/data/market/binance-spot-hftbacktest');
-
-interface RawTrade {
-  readonly s: string;
-  readonly t: number;
-  readonly p: string;
-  readonly q: string;
-  readonly T: number;
-  /** Buyer is the maker: the aggressor sold. */
-  readonly m: boolean;
-}
 
 /** The first `count` trades of the recorded BTCUSDT and ETHUSDT streams, interleaved, normalized. */
 export async function capturedTrades(count: number): Promise<Trade[]> {
@@ -47,28 +38,18 @@ export async function capturedTrades(count: number): Promise<Trade[]> {
   return out;
 }
 
+/** The first `limit` trades of a capture, as the Binance mapper normalizes them. */
 async function readTrades(file: string, limit: number): Promise<Trade[]> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  const mapper = mapperFor('binance');
   const out: Trade[] = [];
-  for await (const line of lines) {
-    if (!line.includes('@trade"')) continue;
-    const space = line.indexOf(' ');
-    const receivedNs = BigInt(line.slice(0, space));
-    const raw = (JSON.parse(line.slice(space + 1)) as { data: RawTrade }).data;
-    out.push({
-      exchange: 'binance',
-      symbol: raw.s,
-      timestamp: raw.T,
-      localTimestamp: Number(receivedNs / 1_000_000n),
-      tradeId: String(raw.t),
-      price: raw.p,
-      quantity: raw.q,
-      aggressorSide: raw.m ? 'sell' : 'buy',
-    });
+  let seq = 0;
+  for await (const frame of readCapture(file)) {
+    if (!frame.body.includes('@trade"')) continue;
+    for (const e of mapper.map(toRawFrame(frame, 'binance', 'capture', seq++)).events)
+      if (e.type === 'trade') out.push(e.value);
     if (out.length >= limit) break;
   }
-  lines.close();
-  return out;
+  return out.slice(0, limit);
 }
 
 /** A catalog product under a unique topic name, so that tests on a shared broker never collide. */
@@ -206,4 +187,29 @@ export function spawnPassThrough(
   );
   defer(t, () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
   return child;
+}
+
+/** A command on queue-control as an orchestrator (or another service, `issuedBy`) would send it. */
+export function controlCommand(command: {
+  readonly id: string;
+  readonly queueId: string;
+  readonly target: string;
+  readonly command: string;
+  readonly args?: object;
+  readonly issuedBy?: string;
+}): ProduceRecord {
+  const issuer = command.issuedBy ?? 'orchestrator';
+  return encode(
+    queueControl,
+    {
+      command_id: command.id,
+      queue_id: command.queueId,
+      target_service: command.target,
+      issued_by: issuer,
+      issued_at: Date.now(),
+      command: command.command,
+      ...(command.args ? { args: command.args } : {}),
+    } as never,
+    { service: issuer, instance: `${issuer}-0` },
+  );
 }

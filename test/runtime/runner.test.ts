@@ -15,6 +15,7 @@ import { changelogTopic } from '../../src/runtime/state/index.ts';
 import { backends, defer, eventually, tempGroup } from '../helpers/backends.ts';
 import {
   capturedTrades,
+  controlCommand,
   follow,
   json,
   produceValues,
@@ -177,19 +178,7 @@ for (const backend of backends) {
         const producer = bus.producer();
         defer(t, () => producer.close());
         const command = (name: string, id: string, args?: object) =>
-          encode(
-            queueControl,
-            {
-              command_id: id,
-              queue_id: `${service.name}*`,
-              target_service: service.name,
-              issued_by: 'orchestrator',
-              issued_at: Date.now(),
-              command: name,
-              ...(args ? { args } : {}),
-            } as never,
-            { service: 'orchestrator', instance: 'orchestrator-0' },
-          );
+          controlCommand({ id, queueId: `${service.name}*`, target: service.name, command: name, args });
         await producer.send(command('ping', 'c-ping'));
         assert.ok(
           await eventually(
@@ -267,19 +256,13 @@ for (const backend of backends) {
         const producer = bus.producer();
         defer(t, () => producer.close());
         await producer.send(
-          encode(
-            queueControl,
-            {
-              command_id: 'c-emit',
-              queue_id: queueId,
-              target_service: service.name,
-              issued_by: 'orchestrator',
-              issued_at: Date.now(),
-              command: 'snapshot',
-              args: { exchange: 'binance', symbol: 'SOLUSDT' },
-            } as never,
-            { service: 'orchestrator', instance: 'orchestrator-0' },
-          ),
+          controlCommand({
+            id: 'c-emit',
+            queueId,
+            target: service.name,
+            command: 'snapshot',
+            args: { exchange: 'binance', symbol: 'SOLUSDT' },
+          }),
         );
         const out = await readAll(bus, output.topic, (r) => r.length >= 1);
         assert.equal(out.length, 1, "the command handler's output reached the topic");

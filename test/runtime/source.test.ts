@@ -2,10 +2,18 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encode, queueControl, queueEvents, trades } from '../../src/contracts/index.ts';
+import { queueEvents, trades } from '../../src/contracts/index.ts';
 import { defineService, ServiceRunner } from '../../src/runtime/index.ts';
 import { backends, defer, eventually, tempGroup } from '../helpers/backends.ts';
-import { capturedTrades, follow, json, readAll, renamed, tempProductTopics } from './helpers.ts';
+import {
+  capturedTrades,
+  controlCommand,
+  follow,
+  json,
+  readAll,
+  renamed,
+  tempProductTopics,
+} from './helpers.ts';
 
 const TIMEOUT = { timeout: 120_000 } as const;
 
@@ -98,19 +106,13 @@ for (const backend of backends) {
       const producer = bus.producer();
       defer(t, () => producer.close());
       await producer.send(
-        encode(
-          queueControl,
-          {
-            command_id: 'c-snap',
-            queue_id: queueId,
-            target_service: service.name,
-            issued_by: 'orchestrator',
-            issued_at: Date.now(),
-            command: 'snapshot',
-            args: { exchange: 'binance', symbol: 'SOLUSDT' },
-          } as never,
-          { service: 'orchestrator', instance: 'orchestrator-0' },
-        ),
+        controlCommand({
+          id: 'c-snap',
+          queueId,
+          target: service.name,
+          command: 'snapshot',
+          args: { exchange: 'binance', symbol: 'SOLUSDT' },
+        }),
       );
       await readAll(bus, output.topic, (r) => r.some((x) => json(x)['symbol'] === 'SOLUSDT'));
       await runner.stop('test done');

@@ -5,13 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { bookDelta, instruments, klines, rawTopics, trades } from '../../src/contracts/index.ts';
+import { rawTopics } from '../../src/contracts/index.ts';
 import { ServiceRunner } from '../../src/runtime/index.ts';
 import { createBackfill } from '../../src/services/backfill/index.ts';
-import { createParser } from '../../src/services/parser/index.ts';
 import { startSimulator } from '../../src/venues/simulator/index.ts';
 import { backends, defer, tempGroup } from '../helpers/backends.ts';
 import { json, readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { normalizedTopics, startParser } from './helpers.ts';
 
 const TIMEOUT = { timeout: 180_000 } as const;
 
@@ -33,12 +33,7 @@ for (const backend of backends) {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-backfill-'));
         defer(t, () => rm(dir, { recursive: true, force: true }));
         const raw = renamed(rawTopics.binance, 'bf-raw');
-        const out = {
-          trades: renamed(trades, 'bf-trades'),
-          bookDelta: renamed(bookDelta, 'bf-book'),
-          klines: renamed(klines, 'bf-klines'),
-          instruments: renamed(instruments, 'bf-inst'),
-        };
+        const out = normalizedTopics('bf');
         await tempProductTopics(t, bus, [raw, ...Object.values(out)]);
         const from = Date.now();
         // Let the market make a few hundred aggregate trades.
@@ -81,16 +76,12 @@ for (const backend of backends) {
         await second.done();
         assert.equal(second.lifecycle.state, 'stopped');
 
-        const parser = new ServiceRunner(
-          createParser({
-            name: tempGroup(t, bus, 'bf-parser'),
-            exchanges: ['binance'],
-            topics: { raw: { binance: raw }, ...out },
-          }),
-          { bus, heartbeatMs: 0, control: false },
-        );
-        defer(t, () => parser.stop('test over'));
-        await parser.start();
+        await startParser(t, bus, {
+          group: 'bf-parser',
+          exchanges: ['binance'],
+          raw: { binance: raw },
+          out,
+        });
         const pages = await readAll(bus, raw.topic, () => false, 1000);
         const rows = pages.reduce((n, r) => n + (JSON.parse(r.value!.toString()) as unknown[]).length, 0);
         const parsed = await readAll(bus, out.trades.topic, (r) => r.length >= rows);

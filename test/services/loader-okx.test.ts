@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { bookDelta, instruments, klines, rawTopics, RawHeaders, trades } from '../../src/contracts/index.ts';
+import { rawTopics, RawHeaders } from '../../src/contracts/index.ts';
 import { ServiceRunner } from '../../src/runtime/index.ts';
 import { createFeedLoader } from '../../src/services/loader/feed-loader.ts';
-import { createParser } from '../../src/services/parser/index.ts';
 import { startOkxCaptureServer } from '../../src/venues/okx/capture-server.ts';
 import { okxChecksum } from '../../src/venues/okx/checksum.ts';
 import { OkxFeed } from '../../src/venues/okx/feed.ts';
 import { backends, defer, eventually, tempGroup } from '../helpers/backends.ts';
 import { json, readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { normalizedTopics, startParser } from './helpers.ts';
 
 const TIMEOUT = { timeout: 120_000 } as const;
 const CAPTURE = path.resolve(import.meta.dirname, '../../../shared/data/market/cryptofeed/OKX.ws.1.0');
@@ -50,12 +50,7 @@ for (const backend of backends) {
         const server = await startOkxCaptureServer({ port: 0, capture: CAPTURE });
         defer(t, () => server.close());
         const raw = renamed(rawTopics.okx, 'okx-raw');
-        const out = {
-          trades: renamed(trades, 'okx-trades'),
-          bookDelta: renamed(bookDelta, 'okx-book'),
-          klines: renamed(klines, 'okx-klines'),
-          instruments: renamed(instruments, 'okx-inst'),
-        };
+        const out = normalizedTopics('okx');
         await tempProductTopics(t, bus, [raw, ...Object.values(out)]);
         const loader = createFeedLoader({
           exchange: 'okx',
@@ -68,16 +63,12 @@ for (const backend of backends) {
         const runner = new ServiceRunner(loader, { bus, heartbeatMs: 0, control: false });
         defer(t, () => runner.stop('test over'));
         await runner.start();
-        const parser = new ServiceRunner(
-          createParser({
-            name: tempGroup(t, bus, 'okx-parser'),
-            exchanges: ['okx'],
-            topics: { raw: { okx: raw }, ...out },
-          }),
-          { bus, heartbeatMs: 0, control: false },
-        );
-        defer(t, () => parser.stop('test over'));
-        await parser.start();
+        await startParser(t, bus, {
+          group: 'okx-parser',
+          exchanges: ['okx'],
+          raw: { okx: raw },
+          out,
+        });
 
         // The capture's 290 checksummed book messages of its three instruments.
         let books: Array<Record<string, unknown>> = [];

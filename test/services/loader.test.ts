@@ -2,22 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  bookDelta,
-  encode,
-  instruments,
-  klines,
-  queueControl,
-  rawTopics,
-  RawHeaders,
-  trades,
-} from '../../src/contracts/index.ts';
+import { rawTopics, RawHeaders } from '../../src/contracts/index.ts';
 import { ServiceRunner } from '../../src/runtime/index.ts';
 import { createLoader } from '../../src/services/loader/index.ts';
-import { createParser } from '../../src/services/parser/index.ts';
 import { startSimulator } from '../../src/venues/simulator/index.ts';
 import { backends, defer, eventually, tempGroup } from '../helpers/backends.ts';
-import { json, readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { controlCommand, json, readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { normalizedTopics, startParser } from './helpers.ts';
 
 const TIMEOUT = { timeout: 180_000 } as const;
 const header = (r: { headers: Record<string, Buffer> }, name: string): string | undefined =>
@@ -38,12 +29,7 @@ for (const backend of backends) {
         });
         defer(t, () => sim.close());
         const raw = renamed(rawTopics.binance, 'l-raw');
-        const out = {
-          trades: renamed(trades, 'l-trades'),
-          bookDelta: renamed(bookDelta, 'l-book'),
-          klines: renamed(klines, 'l-klines'),
-          instruments: renamed(instruments, 'l-inst'),
-        };
+        const out = normalizedTopics('l');
         await tempProductTopics(t, bus, [raw, ...Object.values(out)]);
         const loader = createLoader({
           exchange: 'binance',
@@ -108,19 +94,14 @@ for (const backend of backends) {
         const producer = bus.producer();
         defer(t, () => producer.close());
         await producer.send(
-          encode(
-            queueControl,
-            {
-              command_id: 'snap-1',
-              queue_id: queueId,
-              target_service: loader.name,
-              issued_by: 'orderbook',
-              issued_at: Date.now(),
-              command: 'snapshot',
-              args: { exchange: 'binance', symbol: 'ETHUSDT', depth: 100 },
-            } as never,
-            { service: 'orderbook', instance: 'orderbook-0' },
-          ),
+          controlCommand({
+            id: 'snap-1',
+            queueId,
+            target: loader.name,
+            command: 'snapshot',
+            args: { exchange: 'binance', symbol: 'ETHUSDT', depth: 100 },
+            issuedBy: 'orderbook',
+          }),
         );
         const afterCommand = await readAll(bus, raw.topic, (r) =>
           r.some((x) => header(x, RawHeaders.SOURCE) === '/api/v3/depth?symbol=ETHUSDT&limit=100'),
@@ -128,14 +109,12 @@ for (const backend of backends) {
         assert.ok(afterCommand.length > before, 'frames keep flowing after the reconnect');
 
         // Downstream, the parser reads what the loader wrote.
-        const parser = createParser({
-          name: tempGroup(t, bus, 'l-parser'),
+        const parsing = await startParser(t, bus, {
+          group: 'l-parser',
           exchanges: ['binance'],
-          topics: { raw: { binance: raw }, ...out },
+          raw: { binance: raw },
+          out,
         });
-        const parsing = new ServiceRunner(parser, { bus, heartbeatMs: 0, control: false });
-        defer(t, () => parsing.stop('test over'));
-        await parsing.start();
         const inst = await readAll(bus, out.instruments.topic, (r) => r.length >= 2);
         assert.deepEqual(inst.map((r) => json(r)['symbol']).sort(), ['BTCUSDT', 'ETHUSDT']);
         const books = await readAll(

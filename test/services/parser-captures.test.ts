@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { type Bus } from '../../src/bus/types.ts';
 import {
   bookDelta,
@@ -16,15 +16,14 @@ import {
   trades,
 } from '../../src/contracts/index.ts';
 import { type Exchange, exchangeNames } from '../../src/contracts/schema/primitives.ts';
-import { ServiceRunner } from '../../src/runtime/index.ts';
-import { createParser } from '../../src/services/parser/index.ts';
 import { replayCaptures } from '../../src/services/replay/index.ts';
 import { detectVenue, readCapture, toRawFrame, type CaptureFrame } from '../../src/venues/capture/index.ts';
 import { FrameError } from '../../src/venues/errors.ts';
 import { mapperFor } from '../../src/venues/mappers.ts';
 import { rawHeaders, rawKey } from '../../src/venues/raw-record.ts';
-import { embeddedBackend, defer, eventually, tempGroup } from '../helpers/backends.ts';
+import { embeddedBackend, defer, eventually } from '../helpers/backends.ts';
 import { readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { normalizedTopics, startParser } from './helpers.ts';
 
 const TIMEOUT = { timeout: 300_000 } as const;
 const MARKET = path.resolve(import.meta.dirname, '../../../shared/data/market');
@@ -46,35 +45,6 @@ async function frames(file: string): Promise<CaptureFrame[]> {
   const out: CaptureFrame[] = [];
   for await (const f of readCapture(file)) out.push(f);
   return out;
-}
-
-function products() {
-  return {
-    trades: renamed(trades, 'pc-trades'),
-    bookDelta: renamed(bookDelta, 'pc-book'),
-    klines: renamed(klines, 'pc-klines'),
-    instruments: renamed(instruments, 'pc-inst'),
-  };
-}
-
-async function runParser(
-  t: TestContext,
-  bus: Bus,
-  exchange: Exchange,
-  raw: BytesProduct,
-  out: ReturnType<typeof products>,
-) {
-  const runner = new ServiceRunner(
-    createParser({
-      name: tempGroup(t, bus, 'pc-parser'),
-      exchanges: [exchange],
-      topics: { raw: { [exchange]: raw }, ...out },
-    }),
-    { bus, heartbeatMs: 0, control: false },
-  );
-  defer(t, () => runner.stop('test over'));
-  await runner.start();
-  return runner;
 }
 
 /** The parser has committed everything on the raw topic. */
@@ -112,11 +82,16 @@ describe('every shared capture through replay and the parser (embedded)', () => 
         });
         const bus = await embeddedBackend.open(t);
         const raw = renamed(rawTopics[exchange], 'pc-raw');
-        const out = products();
+        const out = normalizedTopics('pc');
         await tempProductTopics(t, bus, [raw, ...Object.values(out)]);
         const [result] = await replayCaptures(bus, [file], { product: raw });
         assert.equal(result!.frames, captured.length, 'every frame of the file replayed');
-        const runner = await runParser(t, bus, exchange, raw, out);
+        const runner = await startParser(t, bus, {
+          group: 'pc-parser',
+          exchanges: [exchange],
+          raw: { [exchange]: raw },
+          out,
+        });
         assert.ok(
           await eventually(() => drained(bus, runner.groupId, raw.topic), 120_000, 250),
           'parser caught up',
@@ -200,7 +175,7 @@ describe('every shared capture through replay and the parser (embedded)', () => 
       const bus = await embeddedBackend.open(t);
       const raws = new Map<Exchange, BytesProduct>();
       for (const e of exchangeNames) raws.set(e, renamed(rawTopics[e], `fz-${e}`));
-      const out = products();
+      const out = normalizedTopics('pc');
       await tempProductTopics(t, bus, [...raws.values(), ...Object.values(out)]);
       const producer = bus.producer();
       defer(t, () => producer.close());
@@ -236,15 +211,7 @@ describe('every shared capture through replay and the parser (embedded)', () => 
       }
       assert.equal(n, ROUNDS * 1000);
       assert.ok(rejected > n / 4, `the mutations reject many frames (${rejected} of ${n})`);
-      const runner = new ServiceRunner(
-        createParser({
-          name: tempGroup(t, bus, 'fz-parser'),
-          topics: { raw: Object.fromEntries(raws), ...out },
-        }),
-        { bus, heartbeatMs: 0, control: false },
-      );
-      defer(t, () => runner.stop('test over'));
-      await runner.start();
+      const runner = await startParser(t, bus, { group: 'fz-parser', raw: Object.fromEntries(raws), out });
       // DLQ topics are new: their end offsets are their record counts.
       const dlqCount = async (): Promise<number> => {
         const admin = bus.admin();

@@ -7,17 +7,14 @@ import {
   bookDelta,
   DeadLetterHeaders,
   encodeBytes,
-  instruments,
-  klines,
   rawTopics,
   RawHeaders,
   trades,
 } from '../../src/contracts/index.ts';
-import { ServiceRunner } from '../../src/runtime/index.ts';
-import { createParser } from '../../src/services/parser/index.ts';
 import { replayCaptures } from '../../src/services/replay/index.ts';
-import { backends, defer, tempGroup } from '../helpers/backends.ts';
+import { backends, defer } from '../helpers/backends.ts';
 import { json, readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { normalizedTopics, startParser } from './helpers.ts';
 
 const TIMEOUT = { timeout: 300_000 } as const;
 const CAPTURES = path.resolve(import.meta.dirname, '../../../shared/data/market');
@@ -33,12 +30,7 @@ for (const backend of backends) {
       async (t) => {
         const bus = await backend.open(t);
         const raw = renamed(rawTopics.binance, 'p-raw');
-        const out = {
-          trades: renamed(trades, 'p-trades'),
-          bookDelta: renamed(bookDelta, 'p-book'),
-          klines: renamed(klines, 'p-klines'),
-          instruments: renamed(instruments, 'p-inst'),
-        };
+        const out = normalizedTopics('p');
         await tempProductTopics(t, bus, [raw, ...Object.values(out)]);
         const replayed = await replayCaptures(bus, BTC, { product: raw });
         assert.deepEqual(
@@ -48,14 +40,12 @@ for (const backend of backends) {
         );
         const frames = replayed.reduce((n, r) => n + r.frames, 0);
 
-        const parser = createParser({
-          name: tempGroup(t, bus, 'parser'),
+        const runner = await startParser(t, bus, {
+          group: 'parser',
           exchanges: ['binance'],
-          topics: { raw: { binance: raw }, ...out },
+          raw: { binance: raw },
+          out,
         });
-        const runner = new ServiceRunner(parser, { bus, heartbeatMs: 0, control: false });
-        defer(t, () => runner.stop('test over'));
-        await runner.start();
 
         // README of the capture: 19,904 trades with contiguous ids, 6,495 depth diffs, one REST snapshot.
         const tradeRecords = await readAll(bus, out.trades.topic, (r) => r.length >= 19_904);
@@ -117,14 +107,12 @@ for (const backend of backends) {
           ),
           encodeBytes(raw, good, 'binance:BTCUSDT', headers(2), identity),
         ]);
-        const parser = createParser({
-          name: tempGroup(t, bus, 'parser-bad'),
+        const runner = await startParser(t, bus, {
+          group: 'parser-bad',
           exchanges: ['binance'],
-          topics: { raw: { binance: raw }, ...out },
+          raw: { binance: raw },
+          out,
         });
-        const runner = new ServiceRunner(parser, { bus, heartbeatMs: 0, control: false });
-        defer(t, () => runner.stop('test over'));
-        await runner.start();
         const parsed = await readAll(bus, out.trades.topic, (r) => r.length >= 1);
         assert.equal(parsed.length, 1, 'the good frame after two bad ones is parsed');
         const dlq = await readAll(bus, `${raw.topic}.dlq`, (r) => r.length >= 2);
