@@ -15,12 +15,16 @@ export { ensureTopics, type HostedService, type HostOptions, ServiceHost } from 
 export { type HealthReport, type RunOptions, ServiceRunner } from './runner.ts';
 export { EventTimeWindows, GlobalTable, type KeyValueStore, type StoreSpec } from './state/index.ts';
 export {
+  type BatchContext,
   defineService,
   type EmitOptions,
+  type Emitter,
   type HandlerContext,
   type Input,
   type InputOf,
+  type InstanceContext,
   isFrom,
+  type LifecycleContext,
   type ServiceDefinition,
   type TableView,
   type ValueOf,

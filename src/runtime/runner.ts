@@ -35,7 +35,8 @@ import {
 import { GlobalTable, type KeyValueStore, StateManager } from './state/index.ts';
 import { type ContextHost, RecordContext } from './record-context.ts';
 import { SourceEmitter } from './source-context.ts';
-import { type Input, type ServiceDefinition, type TableView } from './service.ts';
+import { BatchEmitter } from './batch-context.ts';
+import { type Input, type LifecycleContext, type ServiceDefinition, type TableView } from './service.ts';
 
 export interface RunOptions {
   readonly bus: Bus;
@@ -65,6 +66,13 @@ export interface HealthReport {
 
 let instances = 0;
 const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
+
+/** Marks a throw of the service's afterBatch, so the failure names it rather than the producer. */
+class AfterBatchFailure extends Error {
+  constructor(cause: unknown) {
+    super(errorMessage(cause), { cause });
+  }
+}
 
 /** How many failures in a row (commits, polls) turn a running instance degraded. */
 const DEGRADED_AFTER = 3;
@@ -96,6 +104,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   #committing: Promise<void> | null = null;
   #commitError: unknown = null;
   #tables = new Map<string, GlobalTable<unknown>>();
+  /** onStart ran and succeeded: onStop is owed. */
+  #started = false;
   /** What every record's context reaches through; made once, so a record's context is one small object. */
   readonly #host: ContextHost;
 
@@ -174,6 +184,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         this.#tables.set(name, table);
       }
       await Promise.all([...this.#tables.values()].map((t) => t.ready()));
+      if (this.#definition.onStart) {
+        await this.#definition.onStart(this.#lifecycleContext());
+        this.#started = true;
+      }
       if (!this.#definition.source) await this.#subscribe();
     } catch (error) {
       this.lifecycle.to(ComponentStates.FAILED, errorMessage(error));
@@ -184,6 +198,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     this.#loop = this.#definition.source ? this.#runSource() : this.#run();
     this.#startTimers();
     await this.#event('started');
+  }
+
+  #lifecycleContext(): LifecycleContext {
+    return { service: this.identity.service, instance: this.identity.instance, signal: this.#abort.signal };
   }
 
   /** Joins the service's consumer group, with commits and state handed over on rebalances. */
@@ -290,6 +308,14 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     await this.#admin?.close().catch(() => undefined);
     await this.#state?.close().catch(() => undefined);
     await Promise.all([...this.#tables.values()].map((t) => t.close().catch(() => undefined)));
+    if (this.#started) {
+      this.#started = false;
+      try {
+        await this.#definition.onStop?.(this.#lifecycleContext());
+      } catch (error) {
+        this.#log.error({ err: errorMessage(error) }, 'onStop failed');
+      }
+    }
   }
 
   async #run(): Promise<void> {
@@ -314,7 +340,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       try {
         await this.#process(records);
       } catch (error) {
-        await this.#fail(error, 'produce');
+        if (error instanceof AfterBatchFailure) await this.#fail(error.cause, 'afterBatch');
+        else await this.#fail(error, 'produce');
         return;
       }
     }
@@ -364,6 +391,16 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         offset: record.offset + 1,
       });
       counts.set(record.topic, (counts.get(record.topic) ?? 0) + 1);
+    }
+    if (this.#definition.afterBatch && processed.size > 0) {
+      const partitions = [...new Set([...processed.values()].map((p) => p.partition))].sort((a, b) => a - b);
+      let handled = 0;
+      for (const n of counts.values()) handled += n;
+      try {
+        await this.#definition.afterBatch(new BatchEmitter(this.#host, outputs, partitions, handled));
+      } catch (error) {
+        throw new AfterBatchFailure(error);
+      }
     }
     // Store changes go with the outputs, so that what is committed has its state on the changelog.
     if (this.#state) outputs.push(...this.#state.takeChangelog());
@@ -646,6 +683,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       code: errorCode(error),
     });
     for (const t of this.#timers) clearInterval(t);
+    // The stop signal tells the handler's resources (a database lease, a source) that this instance is done.
+    this.#abort.abort();
     await this.#closeClients();
   }
 }

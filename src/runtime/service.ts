@@ -41,10 +41,15 @@ export interface EmitOptions {
   readonly timestamp?: number;
 }
 
-/** What a handler can do besides computing: emit records (sent and acknowledged before its input is committed). */
-export interface HandlerContext {
+/** Which instance runs, and its stop signal (aborted when it stops or fails). */
+export interface InstanceContext {
   readonly service: string;
   readonly instance: string;
+  readonly signal: AbortSignal;
+}
+
+/** Emitting records, as handlers, batches and sources do alike. */
+export interface Emitter {
   emit<T>(product: JsonProduct<T>, value: T, options?: EmitOptions): void;
   emitBytes(
     product: BytesProduct,
@@ -52,6 +57,10 @@ export interface HandlerContext {
     key: string,
     headers: Readonly<Record<string, string>>,
   ): void;
+}
+
+/** What a handler can do besides computing: emit records (sent and acknowledged before its input is committed). */
+export interface HandlerContext extends InstanceContext, Emitter {
   /** A tombstone: deletes `key` from a compacted product. */
   emitTombstone(product: Product, key: string): void;
   /**
@@ -64,8 +73,24 @@ export interface HandlerContext {
   table<V>(name: string): TableView<V>;
   /** Reports progress on queue-events (`loading`), at most once a second per queue. */
   progress(loaded: number, total?: number): void;
-  readonly signal: AbortSignal;
 }
+
+/**
+ * What `afterBatch` gets once a poll's records are handled: emits (sent with the batch's other
+ * outputs, before its offsets are committed) and the stores of any assigned partition.
+ */
+export interface BatchContext extends InstanceContext, Emitter {
+  /** The input partitions that had records in this batch, ascending. */
+  readonly partitions: readonly number[];
+  /** How many records the batch handled (dead-lettered ones included). */
+  readonly records: number;
+  emitTombstone(product: Product, key: string): void;
+  store<V>(name: string, partition: number): KeyValueStore<V>;
+  table<V>(name: string): TableView<V>;
+}
+
+/** What `onStart` and `onStop` get: what onStart acquires is released when `signal` aborts. */
+export type LifecycleContext = InstanceContext;
 
 /** A read-only view of a global table. */
 export interface TableView<V> {
@@ -86,17 +111,7 @@ export type CommandHandler = (
  * topic. Emitted records are sent in batches in the background; `flush` waits until all are
  * acknowledged. `signal` aborts when the service stops: the source then returns.
  */
-export interface SourceContext {
-  readonly service: string;
-  readonly instance: string;
-  readonly signal: AbortSignal;
-  emit<T>(product: JsonProduct<T>, value: T, options?: EmitOptions): void;
-  emitBytes(
-    product: BytesProduct,
-    value: Buffer | string,
-    key: string,
-    headers: Readonly<Record<string, string>>,
-  ): void;
+export interface SourceContext extends InstanceContext, Emitter {
   /** Resolves once everything emitted so far is acknowledged by the bus. */
   flush(): Promise<void>;
   /** Reports progress on queue-events (`loading`), at most once a second per queue. */
@@ -114,6 +129,21 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
    * products assignable to ServiceDefinition<readonly Product[]> (hosts hold lists of them).
    */
   handle?(input: InputOf<C>, ctx: HandlerContext): Promise<void> | void;
+  /**
+   * Runs after each poll's records are handled (also when a stop cut the batch short), before
+   * the batch's outputs are sent and its offsets committed: the place for work done once per
+   * batch (one database transaction, one store checkpoint per key, throttled outputs). A throw
+   * fails the instance without committing, so the batch is handled again by the next owner.
+   */
+  afterBatch?(ctx: BatchContext): Promise<void> | void;
+  /**
+   * Runs once when an instance starts, after its stores and tables are ready and before it
+   * joins the group: the place for slow set-up (opening a database, running migrations) that
+   * would otherwise hold up the first batch past the group's timeouts. A throw fails the start.
+   */
+  onStart?(ctx: LifecycleContext): Promise<void> | void;
+  /** Runs once when a started instance stops or fails, after its last commit; errors are logged. */
+  onStop?(ctx: LifecycleContext): Promise<void> | void;
   readonly retry?: Partial<RetryPolicy>;
   /** Records per poll, which bounds the records in flight (and so memory). Default 500. */
   readonly maxPollRecords?: number;
@@ -147,6 +177,8 @@ export function defineService<const C extends readonly Product[]>(
   if (definition.consumes.length === 0 && !definition.source)
     fail('consumes no product; a service reads at least one topic, or is a source (define `source`)');
   if (definition.consumes.length > 0 && !definition.handle) fail('consumes topics but has no handle()');
+  if (definition.source && definition.afterBatch)
+    fail('is a source and has afterBatch(); a source has no batches');
   if (definition.consumes.length > 0 && definition.source)
     fail('is a source and consumes topics; a source reads from outside only (split it in two services)');
   const topics = definition.consumes.map((p) => p.topic);

@@ -118,6 +118,21 @@ export async function readAll(
   }
 }
 
+/** Everything on a topic now: reads from the beginning up to the end offsets it has when called. */
+export async function readToEnd(bus: Bus, topic: string, timeoutMs = 60_000): Promise<BusRecord[]> {
+  const admin = bus.admin();
+  let total = 0;
+  try {
+    for (const p of await admin.listOffsets(topic, 'latest')) total += p.offset;
+  } finally {
+    await admin.close();
+  }
+  const records = await readAll(bus, topic, (r) => r.length >= total, timeoutMs);
+  if (records.length < total)
+    throw new Error(`${topic}: read ${records.length} of ${total} records in ${timeoutMs} ms`);
+  return records;
+}
+
 /** Follows a topic from now on, collecting what arrives, until stopped. */
 export async function follow(
   bus: Bus,

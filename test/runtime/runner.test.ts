@@ -383,5 +383,97 @@ for (const backend of backends) {
         }
       },
     );
+
+    it(
+      'afterBatch runs once per poll after its records, its emits go out before the commit, and a throw commits nothing; onStart/onStop frame the instance',
+      TIMEOUT,
+      async (t) => {
+        const bus = await backend.open(t);
+        const input = renamed(trades, 'rt-batch-in');
+        const output = renamed(trades, 'rt-batch-out');
+        await tempProductTopics(t, bus, [input, output]);
+        const values = await capturedTrades(300);
+        await produceValues(bus, input, values);
+
+        let failOnce = true;
+        const lifecycle: string[] = [];
+        const batches: { records: number; handled: number; partitions: readonly number[] }[] = [];
+        let handledSinceBatch = 0;
+        const pending: Trade[] = [];
+        const service = defineService({
+          name: tempGroup(t, bus, 'rt-batch'),
+          description: 'emits the last trade of every batch',
+          consumes: [input],
+          produces: [output],
+          maxPollRecords: 50,
+          onStart: (ctx) => {
+            lifecycle.push(`start ${ctx.signal.aborted}`);
+          },
+          onStop: (ctx) => {
+            lifecycle.push(`stop ${ctx.signal.aborted}`);
+          },
+          handle: (record) => {
+            if (lifecycle.at(-1) !== 'handling') lifecycle.push('handling');
+            handledSinceBatch++;
+            pending.push(record.value);
+          },
+          afterBatch: (ctx) => {
+            batches.push({ records: ctx.records, handled: handledSinceBatch, partitions: ctx.partitions });
+            handledSinceBatch = 0;
+            const taken = pending.splice(0);
+            if (failOnce) {
+              failOnce = false;
+              throw new Error('the database is down');
+            }
+            for (const v of taken) ctx.emit(output, v);
+          },
+        });
+        const first = new ServiceRunner(service, { bus, heartbeatMs: 0 });
+        defer(t, () => first.stop('test over'));
+        await first.start();
+        await first.done();
+        assert.equal(first.lifecycle.state, 'failed', 'a throwing afterBatch fails the instance');
+        assert.deepEqual(
+          lifecycle,
+          ['start false', 'handling', 'stop true'],
+          'onStart before any record, onStop once the failed instance is done, with its signal aborted',
+        );
+        const admin = bus.admin();
+        defer(t, () => admin.close());
+        const lagAfterFailure = await admin.groupLag(service.name, [input.topic]);
+        assert.equal(
+          lagAfterFailure.reduce((sum, l) => sum + l.lag, 0),
+          values.length,
+          'nothing of the failed batch is committed',
+        );
+
+        const second = new ServiceRunner(service, { bus, heartbeatMs: 0 });
+        await start(t, second);
+        const out = await readAll(bus, output.topic, (r) => r.length >= values.length);
+        assert.equal(out.length, values.length, 'every record is emitted once by afterBatch');
+        for (const b of batches) {
+          assert.equal(b.records, b.handled, 'ctx.records counts the records handled in the batch');
+          assert.ok(b.records <= 50 && b.partitions.length > 0);
+          assert.deepEqual(
+            [...b.partitions].sort((x, y) => x - y),
+            b.partitions,
+            'partitions ascending',
+          );
+        }
+        assert.ok(
+          await eventually(async () => {
+            const lag = await admin.groupLag(service.name, [input.topic]);
+            return lag.length > 0 && lag.every((l) => l.lag === 0);
+          }, 20_000),
+          'the batches are committed once afterBatch succeeds',
+        );
+        await second.stop('test over');
+        assert.deepEqual(
+          lifecycle.slice(3),
+          ['start false', 'handling', 'stop true'],
+          'and for a stopped one',
+        );
+      },
+    );
   });
 }
