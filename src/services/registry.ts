@@ -7,10 +7,17 @@ import { type ServiceDefinition } from '../runtime/index.ts';
 
 /**
  * Built-in services by name, loaded on demand so that running one does not load the others.
- * The market-data and trading services register here as they are built (see the open issues).
+ * The trading services register here as they are built (see the open issues).
  */
 export const builtInServices: Readonly<Record<string, () => Promise<ServiceDefinition>>> = {
   parser: () => import('./parser/index.ts').then((m) => m.default),
+  orderbook: () => import('./orderbook/index.ts').then((m) => m.default),
+  candles: () => import('./candles/index.ts').then((m) => m.default),
+  detector: () => import('./detector/index.ts').then((m) => m.default),
+  writer: async () => {
+    const { createWriter, writerOptionsFromEnv } = await import('./writer/index.ts');
+    return createWriter(writerOptionsFromEnv());
+  },
   loader: async () => {
     const [{ createLoader }, { loaderOptionsFromEnv }] = await Promise.all([
       import('./loader/index.ts'),

@@ -1,9 +1,10 @@
 // The `streamforge` command line, run as a user runs it: a child process with stdin and stdout.
 
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { cli, embeddedBus } from '../helpers/cli.ts';
-import { kafkaBootstrap, kafkaSkipReason, uniqueName } from '../helpers/backends.ts';
+import { defer, kafkaBootstrap, kafkaSkipReason, uniqueName } from '../helpers/backends.ts';
 
 const TIMEOUT = { timeout: 60_000 } as const;
 
@@ -101,18 +102,37 @@ describe('streamforge CLI', () => {
   });
 
   it(
-    'up (npm start) runs the simulator, the loader and the parser, shows live counts, and stops cleanly',
+    'up (npm start) runs the simulator, loader, parser, orderbook, candles, detector and writer, shows live counts, and stops cleanly',
     { timeout: 120_000 },
     async (t) => {
       const bus = await embeddedBus(t, 'sf-cli-');
-      const r = await cli(['--bus', bus, 'up', '--sim-port', '0', '--metrics-port', '0', '--seconds', '8']);
+      // The writer's default store is beside the log (<dir>-db): put it in the test's directory instead.
+      const database = `pglite:${bus.slice('embedded:'.length)}-db`;
+      defer(t, () => rm(database.slice('pglite:'.length), { recursive: true, force: true }));
+      const r = await cli([
+        '--bus',
+        bus,
+        'up',
+        '--sim-port',
+        '0',
+        '--metrics-port',
+        '0',
+        '--database',
+        database,
+        '--seconds',
+        '8',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /Exchange simulator: http:\/\/127\.0\.0\.1:\d+/);
-      const stopped = /Stopped: frames (\d+) {2}trades (\d+) {2}book deltas (\d+)/.exec(r.stderr);
+      const stopped = /Stopped: frames (\d+) {2}trades (\d+) {2}book deltas (\d+) {2}tops (\d+)/.exec(
+        r.stderr,
+      );
       assert.ok(stopped, r.stderr);
       assert.ok(Number(stopped[1]) > 100, 'raw frames were loaded');
       assert.ok(Number(stopped[2]) > 0, 'trades were parsed');
       assert.ok(Number(stopped[3]) > 0, 'book deltas were parsed');
+      assert.ok(Number(stopped[4]) > 0, 'the order book published tops');
+      assert.match(r.stderr, /services 6\/6 running/, 'all six services ran');
       // What the platform wrote stays on the bus for any consumer.
       const consumed = await cli(['--bus', bus, 'consume', 'md.trades', '--from-beginning', '--max', '2']);
       assert.equal(consumed.code, 0, consumed.stderr);
@@ -132,6 +152,8 @@ describe('streamforge CLI', () => {
       assert.match(tail.stdout, /^\d\d:\d\d:\d\d\.\d{3} started\s+loader-binance /m);
       assert.match(tail.stdout, /^\d\d:\d\d:\d\d\.\d{3} started\s+parser /m);
       assert.match(tail.stdout, /interrupted\s+parser .*reason=/);
+      for (const service of ['orderbook', 'candles', 'detector', 'writer'])
+        assert.match(tail.stdout, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} started\\s+${service} `, 'm'));
       const wrong = await cli(['--bus', bus, 'tail', 'md.trades']);
       assert.equal(wrong.code, 2);
       assert.match(wrong.stderr, /streamforge consume md\.trades/);

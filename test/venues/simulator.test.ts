@@ -515,7 +515,10 @@ describe('simulator faults', () => {
       const bad: [string, RegExp][] = [
         ['not json', /not JSON/],
         ['[1]', /JSON object/],
-        ['{"fault":"meteor"}', /"fault" must be one of sequenceGap, .*burst; got "meteor"/],
+        [
+          '{"fault":"meteor"}',
+          /"fault" must be one of sequenceGap, .*burst, washTrades, spoof, priceJump; got "meteor"/,
+        ],
         ['{"fault":"sequenceGap","symbol":"DOGEUSDT"}', /"DOGEUSDT" is not listed/],
         ['{"fault":"sequenceGap","symbol":5}', /"symbol" must be a string, got 5/],
         ['{"fault":"malformedFrames"}', /"count" must be a number, got null/],

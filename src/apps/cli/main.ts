@@ -8,6 +8,7 @@ import { registerConsumeCommand } from './commands/consume.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerKafkaCommands } from './commands/kafka.ts';
 import { registerProduceCommand } from './commands/produce.ts';
+import { registerQueryCommand } from './commands/query.ts';
 import { registerReplayCommand } from './commands/replay.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSimulatorCommand } from './commands/simulator.ts';
@@ -40,6 +41,7 @@ registerSimulatorCommand(program);
 registerBackfillCommand(program);
 registerUpCommand(program);
 registerTailCommand(program);
+registerQueryCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,13 +2,7 @@
 
 import { type BookDelta } from '../../contracts/schema/book.ts';
 import { type Trade } from '../../contracts/schema/trades.ts';
-
-/**
- * A trade id as an optional id space (`<letters>-`) and a number: `3735683259` is ('', 3735683259),
- * Binance's aggregate `agg-123` is ('agg-', 123). Ids of different spaces are different sequences;
- * any other id (text, hex) is not a sequence and is never taken for a duplicate.
- */
-const NUMBERED = /^((?:[a-z]+-)?)([0-9]{1,15})$/;
+import { tradeSequence } from '../../contracts/trade-id.ts';
 
 /**
  * Remembers, per instrument, the highest trade id and book update id seen. Only ids the venue
@@ -24,12 +18,10 @@ export class Dedupe {
   duplicates = 0;
 
   isDuplicateTrade(trade: Trade): boolean {
-    const id = trade.tradeId;
+    // Only numbered ids are a sequence; any other id is never taken for a duplicate.
+    const id = tradeSequence(trade.tradeId);
     if (id === undefined) return false;
-    const numbered = NUMBERED.exec(id);
-    if (numbered === null) return false;
-    const key = `${trade.exchange}:${trade.symbol}:${numbered[1]}`;
-    return this.#seen(this.#trades, key, Number(numbered[2]));
+    return this.#seen(this.#trades, `${trade.exchange}:${trade.symbol}:${id.space}`, id.number);
   }
 
   isDuplicateBook(delta: BookDelta): boolean {

@@ -28,6 +28,21 @@ const FIELDS: Readonly<
     { name: 'multiplier', type: 'number' },
     { name: 'durationMs', type: 'number' },
   ],
+  washTrades: [
+    { name: 'symbol', type: 'string' },
+    { name: 'count', optional: true, type: 'number' },
+    { name: 'gapMs', optional: true, type: 'number' },
+  ],
+  spoof: [
+    { name: 'symbol', type: 'string' },
+    { name: 'side', optional: true, type: 'string' },
+    { name: 'multiple', optional: true, type: 'number' },
+    { name: 'holdMs', optional: true, type: 'number' },
+  ],
+  priceJump: [
+    { name: 'symbol', type: 'string' },
+    { name: 'bps', type: 'number' },
+  ],
 };
 const NAMES: readonly string[] = Object.values(FaultNames);
 

@@ -12,6 +12,9 @@ export const FaultNames = {
   EXPIRE_CONNECTIONS: 'expireConnections',
   SERVER_SHUTDOWN: 'serverShutdown',
   BURST: 'burst',
+  WASH_TRADES: 'washTrades',
+  SPOOF: 'spoof',
+  PRICE_JUMP: 'priceJump',
 } as const;
 export type FaultName = (typeof FaultNames)[keyof typeof FaultNames];
 
@@ -38,6 +41,18 @@ export interface FaultInjector {
   serverShutdown(): void;
   /** Order flow x `multiplier` for `durationMs`. */
   burst(multiplier: number, durationMs: number): void;
+  /**
+   * Market abuse for the detector, on a spot symbol (model mode only): `count` trades of one size,
+   * taker side alternating, `gapMs` apart (default 8 trades, 3 ms).
+   */
+  washTrades(symbol: string, count?: number, gapMs?: number): void;
+  /**
+   * A resting order of `multiple` x the typical size (default 100) placed near the top of `side`
+   * (default bid), cancelled after `holdMs` (default 2000) without trading.
+   */
+  spoof(symbol: string, side?: 'bid' | 'ask', multiple?: number, holdMs?: number): void;
+  /** The price moves `bps` basis points at once (negative: down), one taker sweeping the book to it. */
+  priceJump(symbol: string, bps: number): void;
 }
 
 export interface FrameFault {

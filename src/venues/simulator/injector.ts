@@ -2,7 +2,9 @@
 
 import { type FaultInjector, type FaultState } from './faults.ts';
 import { DIFF_INTERVALS, type Engine } from './model/engine.ts';
+import { Sides } from './model/book.ts';
 import { type MarketKind, MarketKinds } from './model/instruments.ts';
+import { type SymbolMarket } from './model/market.ts';
 import { type ClientConnection } from './streams/connection.ts';
 
 export interface InjectorTargets {
@@ -23,7 +25,38 @@ export function createInjector(t: InjectorTargets): FaultInjector {
     // Closing changes the set; iterate over a copy.
     for (const c of [...t.connections]) fn(c);
   };
+  const spotMarket = (fault: string, symbol: string): { market: SymbolMarket; time: number } => {
+    if (!t.engine) throw new RangeError(`${fault}: there is no order flow to manipulate in replay mode`);
+    const market = t.engine.market(MarketKinds.SPOT, symbol);
+    if (!market)
+      throw new RangeError(
+        `${fault}: "${symbol}" is not a listed spot symbol (${t.symbols.spot.join(', ') || 'none'})`,
+      );
+    return { market, time: t.engine.time };
+  };
   return {
+    washTrades(symbol: string, count = 8, gapMs = 3) {
+      whole('washTrades: count', count, 2);
+      whole('washTrades: gapMs', gapMs, 0);
+      const { market, time } = spotMarket('washTrades', symbol);
+      market.washTrades(time, count, gapMs);
+    },
+    spoof(symbol: string, side: 'bid' | 'ask' = 'bid', multiple = 100, holdMs = 2000) {
+      if (side !== 'bid' && side !== 'ask')
+        throw new RangeError(`spoof: side must be "bid" or "ask", got ${JSON.stringify(side)}`);
+      if (!Number.isFinite(multiple) || multiple <= 0 || multiple > 100_000)
+        throw new RangeError(`spoof: multiple must be a number in (0, 100000], got ${String(multiple)}`);
+      whole('spoof: holdMs', holdMs, 1);
+      const { market, time } = spotMarket('spoof', symbol);
+      if (market.spoof(time, side === 'bid' ? Sides.BID : Sides.ASK, multiple, holdMs) === undefined)
+        throw new RangeError(`spoof: the ${side} side of ${symbol} is empty`);
+    },
+    priceJump(symbol: string, bps: number) {
+      if (!Number.isFinite(bps) || bps === 0 || Math.abs(bps) > 5000)
+        throw new RangeError(`priceJump: bps must be a non-zero number within +-5000, got ${String(bps)}`);
+      const { market, time } = spotMarket('priceJump', symbol);
+      market.priceJump(time, bps);
+    },
     sequenceGap(symbol?: string) {
       if (symbol !== undefined && !t.symbols.spot.includes(symbol) && !t.symbols.futures.includes(symbol))
         throw new RangeError(

@@ -1,13 +1,17 @@
-// `streamforge up` (= `npm start`): the exchange simulator, the loader and the parser in one process, with a live status line.
+// `streamforge up` (= `npm start`): the exchange simulator, loader, parser, orderbook, candles, detector and writer in one process, with a live status line.
 
 import { type Command } from 'commander';
 import { type Admin, type Bus } from '../../../bus/types.ts';
-import { bookDelta, klines, rawTopics, trades } from '../../../contracts/index.ts';
+import { alerts, bookDelta, bookTop, candles, rawTopics, trades } from '../../../contracts/index.ts';
 import { openBus } from '../../../bus/open.ts';
 import { ServiceHost } from '../../../runtime/host.ts';
 import { BINANCE_LIVE } from '../../../services/loader/config.ts';
 import { createLoader } from '../../../services/loader/index.ts';
+import { createCandles } from '../../../services/candles/index.ts';
+import { createDetector } from '../../../services/detector/index.ts';
+import { createOrderbook } from '../../../services/orderbook/index.ts';
 import { createParser } from '../../../services/parser/index.ts';
+import { createWriter, defaultDatabaseUrl, redact } from '../../../services/writer/index.ts';
 import { startSimulator, type Simulator } from '../../../venues/simulator/index.ts';
 import { nonNegativeInt, positiveInt } from '../args.ts';
 import { action, UsageError } from '../errors.ts';
@@ -18,6 +22,7 @@ interface UpOptions {
   simPort: number;
   metricsPort: number;
   seconds?: number;
+  database?: string;
 }
 
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
@@ -31,8 +36,9 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'run the platform: the exchange simulator (or Binance with --live), the loader and the parser, on the ' +
-        'configured bus (embedded by default); Ctrl-C stops it gracefully',
+      'run the platform: the exchange simulator (or Binance with --live), loader, parser, orderbook, candles, ' +
+        'detector and writer, on the configured bus (embedded by default) and database (PGlite beside the embedded ' +
+        'log, PostgreSQL with Kafka); Ctrl-C stops it gracefully',
     )
     .option('--live', 'connect to Binance itself instead of the built-in simulator')
     .option('--symbols <list>', 'Binance symbols, comma separated', 'BTCUSDT,ETHUSDT,SOLUSDT')
@@ -48,6 +54,10 @@ export function registerUpCommand(program: Command): void {
       nonNegativeInt('--metrics-port'),
       9464,
     )
+    .option(
+      '--database <url>',
+      'where the writer stores: postgres://user@host:port/db or pglite:<dir> (env STREAMFORGE_DATABASE_URL; default follows the bus)',
+    )
     .option('--seconds <n>', 'stop by itself after n seconds (smoke tests, demos)', positiveInt('--seconds'))
     .action(
       action(async (options: UpOptions, command: Command) => {
@@ -62,7 +72,10 @@ export function registerUpCommand(program: Command): void {
           log(`Exchange simulator: ${sim.restUrl} (REST), ${sim.wsUrl}/stream (WebSocket)`);
         }
         const urls = sim ? { restUrl: sim.restUrl, wsUrl: sim.wsUrl } : BINANCE_LIVE.binance;
-        const bus: Bus = await openBus(command.optsWithGlobals<{ bus: string }>().bus);
+        const busUri = command.optsWithGlobals<{ bus: string }>().bus;
+        const database =
+          options.database ?? (process.env['STREAMFORGE_DATABASE_URL'] || defaultDatabaseUrl(busUri));
+        const bus: Bus = await openBus(busUri);
         const host = new ServiceHost({
           bus,
           services: [
@@ -75,6 +88,10 @@ export function registerUpCommand(program: Command): void {
               }),
             },
             { definition: createParser({ exchanges: ['binance'] }) },
+            { definition: createOrderbook() },
+            { definition: createCandles() },
+            { definition: createDetector() },
+            { definition: createWriter({ database }) },
           ],
           metricsPort: options.metricsPort,
           logLevel: 'warn',
@@ -85,19 +102,22 @@ export function registerUpCommand(program: Command): void {
         try {
           await host.start();
           log(
-            `Bus: ${bus.uri}; market: ${options.live ? 'Binance (live)' : 'simulator'}; symbols ${symbols.join(', ')}`,
+            `Bus: ${bus.uri}; database: ${redact(database)}; market: ${options.live ? 'Binance (live)' : 'simulator'}; symbols ${symbols.join(', ')}`,
           );
           if (host.server) log(`Metrics and health: ${host.server.url}/metrics, ${host.server.url}/health`);
           log(
-            'Follow the data: streamforge consume md.trades   |   streamforge tail queue-events   |   Ctrl-C stops',
+            'Follow the data: streamforge consume md.book.top   |   streamforge query candles --symbol BTCUSDT   |   ' +
+              'streamforge tail queue-events   |   Ctrl-C stops',
           );
           const status = async (): Promise<string> => {
-            const [raw, t, b, k] = await Promise.all(
-              [rawTopics.binance, trades, bookDelta, klines].map((p) => totalOf(admin, p.topic)),
+            const [raw, t, b, top, c, a] = await Promise.all(
+              [rawTopics.binance, trades, bookDelta, bookTop, candles['1m'], alerts].map((p) =>
+                totalOf(admin, p.topic),
+              ),
             );
             const states = Object.values(host.health().components).map((c) => c.state);
             const running = states.filter((s) => s === 'running').length;
-            return `frames ${raw}  trades ${t}  book deltas ${b}  klines ${k}  services ${running}/${states.length} running`;
+            return `frames ${raw}  trades ${t}  book deltas ${b}  tops ${top}  1m candles ${c}  alerts ${a}  services ${running}/${states.length} running`;
           };
           const tty = process.stderr.isTTY;
           timer = setInterval(

@@ -92,6 +92,8 @@ export class SymbolMarket {
   #taker = 0;
   #top: TopOfBook;
   #seeding = true;
+  /** The resting order of an injected spoof, pulled at `until` or as soon as the price reaches it. */
+  #spoof: { side: Side; price: number; lots: number; until: number } | undefined;
 
   constructor(setup: MarketSetup) {
     const inst = setup.instrument;
@@ -134,6 +136,7 @@ export class SymbolMarket {
 
   /** Runs `dtMs` of order flow starting at `t0`; `intensity` multiplies every rate (the burst fault). */
   step(t0: number, dtMs: number, intensity: number): void {
+    if (this.#spoof && t0 >= this.#spoof.until) this.#pullSpoof(t0);
     const rng = this.#rng;
     const seconds = dtMs / 1000;
     this.#fair += rng.normal() * this.#sigma * Math.sqrt(seconds * intensity);
@@ -286,10 +289,86 @@ export class SymbolMarket {
     const taker = ++this.#taker;
     this.#begin(t);
     const onFill = (price: number, lots: number): void => this.#fill(t, price, lots, !buy, taker);
-    for (let walked = 0; remaining > 0 && walked < MAX_WALK && book.depth > 0; walked++)
+    for (let walked = 0; remaining > 0 && walked < MAX_WALK && book.depth > 0; walked++) {
+      if (this.#spoof && book.best()?.price === this.#spoof.price && book.side === this.#spoof.side)
+        this.#pullSpoof(t);
       remaining -= book.takeFromBest(remaining, onFill);
+    }
     this.#aggs.takerDone();
     this.#end(t);
+  }
+
+  /**
+   * Injected wash trading: `count` fills of one size whose taker side alternates, `gapMs` apart,
+   * at the touch. Both legs belong to one party and cross at once, so the book never shows them.
+   */
+  washTrades(t: number, count: number, gapMs: number): void {
+    const bid = this.bids.best()?.price;
+    const ask = this.asks.best()?.price;
+    if (bid === undefined || ask === undefined) return;
+    const price = ask - bid > 1 ? Math.round((bid + ask) / 2) : bid;
+    const lots = this.instrument.typicalLots;
+    for (let i = 0; i < count; i++) {
+      this.#fill(t + i * gapMs, price, lots, i % 2 === 1, ++this.#taker);
+      this.#aggs.takerDone();
+    }
+  }
+
+  /**
+   * Injected spoofing: one order of `multiple` x the typical size on a fresh price just behind one
+   * of the first levels of `side` (or joining the third level of a dense book), held `holdMs` and
+   * then cancelled; it is pulled earlier if the price reaches it, so it never trades. Returns its
+   * price in ticks (undefined: an empty side).
+   */
+  spoof(t: number, side: Side, multiple: number, holdMs: number): number | undefined {
+    if (this.#spoof) this.#pullSpoof(t);
+    const book = side === Sides.BID ? this.bids : this.asks;
+    const step = side === Sides.BID ? -1 : 1;
+    const prices = book.prices;
+    let price: number | undefined;
+    for (let i = 0; i + 1 < Math.min(prices.length, 4) && price === undefined; i++)
+      if (Math.abs(prices[i + 1]! - prices[i]!) > 1) price = prices[i]! + step;
+    // No gap near the top (a dense book): the order joins the third level instead.
+    price ??= prices[Math.min(2, prices.length - 1)];
+    if (price === undefined || price < 1) return undefined;
+    const lots = Math.max(1, Math.round(this.instrument.typicalLots * multiple));
+    this.#begin(t);
+    book.add(price, lots);
+    this.#end(t);
+    this.#spoof = { side, price, lots, until: t + holdMs };
+    return price;
+  }
+
+  /**
+   * Injected price jump: the fair value moves `bps` basis points and one taker sweeps the book to
+   * it at once (a fat finger or a liquidation), printing every level it takes.
+   */
+  priceJump(t: number, bps: number): void {
+    this.#fair = Math.max(10, this.#fair * (1 + bps / 10_000));
+    const target = Math.round(this.#fair);
+    const buy = bps > 0;
+    const book = buy ? this.asks : this.bids;
+    const taker = ++this.#taker;
+    this.#begin(t);
+    const onFill = (price: number, lots: number): void => this.#fill(t, price, lots, !buy, taker);
+    for (
+      let best = book.best();
+      best && (buy ? best.price < target : best.price > target);
+      best = book.best()
+    ) {
+      if (this.#spoof?.side === book.side && this.#spoof.price === best.price) this.#pullSpoof(t);
+      else book.takeFromBest(best.total, onFill);
+    }
+    this.#aggs.takerDone();
+    this.#end(t);
+  }
+
+  #pullSpoof(t: number): void {
+    const s = this.#spoof!;
+    this.#spoof = undefined;
+    const book = s.side === Sides.BID ? this.bids : this.asks;
+    const index = book.levels.get(s.price)?.orders.lastIndexOf(s.lots) ?? -1;
+    if (index >= 0) this.#cancelAt(t, book, s.price, index);
   }
 
   #fill(t: number, price: number, lots: number, buyerIsMaker: boolean, taker: number): void {
