@@ -14,6 +14,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --quick                 smoke run: 100,000 / 50,000 / 200,000 records, one round
   --no-embedded           skip the embedded backend
   --no-parser             skip the parser throughput test (real captures, one core)
+  --no-services           skip the stream processors: order book, candles, writer, whole pipeline
+  --only-services         only the stream processors (the pipeline's Kafka run uses --bootstrap or a fresh broker)
   --no-kafka              skip the Kafka tests (the client tests and the runtime tests)
   --no-runtime            skip the service-runtime tests
   --only-runtime          only the service-runtime tests (no client tests, no embedded log)
@@ -44,6 +46,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
       quick: { type: 'boolean', default: false },
       'no-embedded': { type: 'boolean', default: false },
       'no-parser': { type: 'boolean', default: false },
+      'no-services': { type: 'boolean', default: false },
+      'only-services': { type: 'boolean', default: false },
       'no-kafka': { type: 'boolean', default: false },
       'no-runtime': { type: 'boolean', default: false },
       'only-runtime': { type: 'boolean', default: false },
@@ -64,6 +68,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
   if (bootstrap !== null && !/^[^:\s]+:\d{1,5}$/.test(bootstrap))
     throw new Error(`--bootstrap ${bootstrap} is not host:port`);
   const onlyRuntime = values['only-runtime'] ?? false;
+  const onlyServices = values['only-services'] ?? false;
+  if (onlyRuntime && onlyServices) throw new Error('--only-runtime and --only-services exclude each other');
+  if (onlyServices && (values['no-services'] ?? false))
+    throw new Error('--only-services cannot be combined with --no-services');
   const skipKafka = values['no-kafka'] ?? false;
   const skipRuntime = values['no-runtime'] ?? false;
   if (onlyRuntime && (skipKafka || skipRuntime))
@@ -80,11 +88,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
     warmupRecords: quick ? 20_000 : 100_000,
     rounds: count(values.rounds, 'rounds', quick ? 1 : 2),
     quick,
-    skipEmbedded: onlyRuntime || (values['no-embedded'] ?? false),
-    skipParser: onlyRuntime || (values['no-parser'] ?? false),
+    skipEmbedded: onlyRuntime || onlyServices || (values['no-embedded'] ?? false),
+    skipParser: onlyRuntime || onlyServices || (values['no-parser'] ?? false),
+    skipServices: onlyRuntime || (values['no-services'] ?? false),
     skipKafka,
-    skipKafkaClients: onlyRuntime,
-    skipRuntime,
+    skipKafkaClients: onlyRuntime || onlyServices,
+    skipRuntime: skipRuntime || onlyServices,
     runtime: {
       records: count(values['runtime-records'], 'runtime-records', quick ? 50_000 : 200_000),
       maxPollRecords: count(values['runtime-poll'], 'runtime-poll', 500),

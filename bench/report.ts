@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type EmbeddedResult } from './embedded.ts';
 import { type ParserBenchResult } from './parser.ts';
+import { formatServices, type ServicesReport, serviceTargets } from './services.ts';
 import { LATENCY_TARGET, type RuntimeLatencyResult } from './runtime-latency.ts';
 import { type RuntimeOverheadResult } from './runtime-overhead.ts';
 import { type BenchParams, type Client, Clients, type Direction, type Figure } from './types.ts';
@@ -81,6 +82,8 @@ export interface BenchReport {
   embedded: EmbeddedResult | null;
   /** Parser throughput on the real captures next to JSON.parse of the same frames. */
   parser?: ParserBenchResult | null;
+  /** Order book, candles, writer and the whole pipeline (raw frames to SQL) on both backends. */
+  services?: ServicesReport | null;
   /** The service runtime on the same broker: overhead of a pass-through service, and latency through one. */
   runtime?: RuntimeReport | null;
   streamforgeVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
@@ -202,6 +205,7 @@ export function evaluate(report: BenchReport): void {
       unit: 'ms',
     });
   }
+  if (report.services) targets.push(...serviceTargets(report.services));
   report.streamforgeVsKafkajs = ratios;
   report.cpuEfficiencyVsKafkajs = cpu;
   report.targets = targets;
@@ -293,6 +297,7 @@ export function formatReport(report: BenchReport): string {
     }
   }
   if (report.runtime) out.push(...formatRuntime(report.runtime));
+  if (report.services) out.push(...formatServices(report.services));
   if (report.parser) {
     const p = report.parser;
     out.push(

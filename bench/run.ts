@@ -20,6 +20,7 @@ import {
 import { benchParser } from './parser.ts';
 import { benchRuntimeLatency } from './runtime-latency.ts';
 import { benchRuntimeOverhead, RUNTIME_SETTINGS, RuntimeScratch } from './runtime-overhead.ts';
+import { benchServicesKafka, benchServicesLocal } from './services.ts';
 import { type BenchParams, progress } from './types.ts';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
@@ -68,7 +69,10 @@ async function main(): Promise<void> {
     runtime: null,
     embedded: null,
     parser: null,
+    services: null,
   };
+  // CPU-bound single-core benches first, before a broker's JVM shares the cores.
+  if (!params.skipServices) report.services = await benchServicesLocal(params.rounds);
   if (!params.skipKafka) {
     const broker = await acquireBroker(params.bootstrap);
     report.kafka = {
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
     try {
       if (!params.skipKafkaClients) await benchKafka(params, broker, report.kafkaResults);
       if (!params.skipRuntime) report.runtime = await benchRuntime(params, broker.bootstrap);
+      if (report.services) await benchServicesKafka(report.services, broker.bootstrap);
     } finally {
       await broker.stop();
     }

@@ -44,6 +44,8 @@ export interface BenchParams {
   readonly quick: boolean;
   readonly skipEmbedded: boolean;
   readonly skipParser: boolean;
+  /** Skips the stream-processor benches: order book, candles, writer and the whole pipeline. */
+  readonly skipServices: boolean;
   /** No broker at all: neither the client tests nor the runtime tests. */
   readonly skipKafka: boolean;
   /** Skips the producer/consumer tests of the Kafka clients (for `--only-runtime`). */

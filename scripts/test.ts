@@ -14,6 +14,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const home = path.join(root, '.streamforge', 'test-kafka');
 const required = process.env['STREAMFORGE_REQUIRE_KAFKA'] === '1';
 const log = (line: string): void => void process.stderr.write(`[test] ${line}\n`);
+/**
+ * Test files run this many at a time (STREAMFORGE_TEST_CONCURRENCY, default 2). Every test names
+ * its topics, groups, schemas and directories uniquely, so files can share the broker; most of a
+ * Kafka test's time is waiting (group joins, commits, restarts), which a second file fills.
+ */
+const concurrency = ((): number => {
+  const raw = process.env['STREAMFORGE_TEST_CONCURRENCY'] ?? '2';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) {
+    process.stderr.write(`[test] STREAMFORGE_TEST_CONCURRENCY=${raw}: give a whole number from 1 to 16\n`);
+    process.exit(2);
+  }
+  return n;
+})();
 
 async function testFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -32,7 +46,7 @@ async function main(): Promise<number> {
     process.argv.length > 2
       ? process.argv.slice(2).map((f) => path.resolve(f))
       : await testFiles(path.join(root, 'test'));
-  log(`Node ${process.version}, ${files.length} test file(s)`);
+  log(`Node ${process.version}, ${files.length} test file(s), ${concurrency} at a time`);
   const env = { ...process.env };
   let started = false;
   if (!env['STREAMFORGE_TEST_KAFKA'] && env['STREAMFORGE_TEST_NO_KAFKA'] !== '1') {
@@ -63,7 +77,7 @@ async function main(): Promise<number> {
     return await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+        ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
         { cwd: root, env, stdio: 'inherit' },
       );
       const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
