@@ -8,6 +8,7 @@ import { bookDelta, bookDepth, bookTop, trades } from './products/market.ts';
 import { rawTopics } from './products/raw.ts';
 import { alerts, instruments } from './products/reference.ts';
 import { executions, orders, positions, signals } from './products/trading.ts';
+import { workflows } from './products/workflows.ts';
 import { type Product } from './product.ts';
 import { closeMatches } from './suggest.ts';
 
@@ -59,6 +60,7 @@ export function buildCatalog(declared: readonly Product[]): Catalog {
 export const declaredProducts: readonly Product[] = [
   queueControl,
   queueEvents,
+  workflows,
   ...Object.values(rawTopics),
   trades,
   bookDelta,

@@ -43,3 +43,4 @@ export { bookDelta, bookDepth, bookTop, trades } from './products/market.ts';
 export { rawTopics } from './products/raw.ts';
 export { alerts, instruments } from './products/reference.ts';
 export { executions, orders, positions, signals } from './products/trading.ts';
+export { workflows } from './products/workflows.ts';

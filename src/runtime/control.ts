@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   readonly producer: Producer;
   readonly identity: ProducerIdentity;
   readonly queueId: string;
+  /** Exact queue ids this instance also answers for besides its own (a job worker's jobs). */
+  readonly ownsQueue?: (queueId: string) => boolean;
   readonly log: RuntimeLogger;
   readonly metrics: RuntimeMetrics;
   /** Acts on a command addressed to this instance; throws to report an `error` event. */
@@ -117,14 +119,20 @@ export class ControlPlane {
       return;
     }
     if (command.target_service !== '*' && command.target_service !== identity.service) return;
-    if (!queueMatches(command.queue_id, this.#options.queueId)) return;
+    const owned = this.#options.ownsQueue?.(command.queue_id) === true;
+    if (!owned && !queueMatches(command.queue_id, this.#options.queueId)) return;
     log.info({ command: command.command, command_id: command.command_id }, 'command received');
     try {
       await this.#options.onCommand(command);
     } catch (error) {
       metrics.error('command');
       log.warn({ command: command.command, err: errorMessage(error) }, 'command failed');
-      await this.#reportFailure(record, error, this.#options.queueId, command.command_id);
+      await this.#reportFailure(
+        record,
+        error,
+        owned ? command.queue_id : this.#options.queueId,
+        command.command_id,
+      );
     }
   }
 

@@ -15,6 +15,7 @@ export { ensureTopics, type HostedService, type HostOptions, ServiceHost } from 
 export { type HealthReport, type RunOptions, ServiceRunner } from './runner.ts';
 export { EventTimeWindows, GlobalTable, type KeyValueStore, type StoreSpec } from './state/index.ts';
 export {
+  type BackgroundContext,
   type BatchContext,
   defineService,
   type EmitOptions,
@@ -24,8 +25,10 @@ export {
   type InputOf,
   type InstanceContext,
   isFrom,
+  type JobHandlers,
   type LifecycleContext,
   type ServiceDefinition,
+  type StartContext,
   type TableView,
   type ValueOf,
 } from './service.ts';

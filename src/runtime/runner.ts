@@ -36,7 +36,14 @@ import { GlobalTable, type KeyValueStore, StateManager } from './state/index.ts'
 import { type ContextHost, RecordContext } from './record-context.ts';
 import { SourceEmitter } from './source-context.ts';
 import { BatchEmitter } from './batch-context.ts';
-import { type Input, type LifecycleContext, type ServiceDefinition, type TableView } from './service.ts';
+import { BackgroundEmitter } from './background-context.ts';
+import {
+  type Input,
+  type LifecycleContext,
+  type ServiceDefinition,
+  type StartContext,
+  type TableView,
+} from './service.ts';
 
 export interface RunOptions {
   readonly bus: Bus;
@@ -91,6 +98,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   #producer: Producer | null = null;
   #admin: Admin | null = null;
   #control: ControlPlane | null = null;
+  /** What onStart's timers and servers and the service's jobs emit through. */
+  #background: BackgroundEmitter | null = null;
   #loop: Promise<void> | null = null;
   #timers: NodeJS.Timeout[] = [];
   #paused = false;
@@ -154,12 +163,15 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       // No linger: the runner sends a whole poll's outputs at once and waits for them.
       this.#producer = bus.producer({ clientId: this.identity.instance, lingerMs: 0 });
       this.#admin = bus.admin();
+      this.#background = this.#makeBackground();
       if (this.#options.control ?? true) {
+        const jobs = this.#definition.jobs;
         this.#control = new ControlPlane({
           bus,
           producer: this.#producer,
           identity: this.identity,
           queueId: this.#options.queueId ?? this.#definition.name,
+          ...(jobs ? { ownsQueue: (queueId: string) => ownsJobQueue(jobs.queuePrefix, queueId) } : {}),
           log: this.#log,
           metrics: this.#metrics,
           onCommand: (command) => this.#onCommand(command),
@@ -185,7 +197,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       }
       await Promise.all([...this.#tables.values()].map((t) => t.ready()));
       if (this.#definition.onStart) {
-        await this.#definition.onStart(this.#lifecycleContext());
+        await this.#definition.onStart(this.#background as StartContext);
         this.#started = true;
       }
       if (!this.#definition.source) await this.#subscribe();
@@ -556,8 +568,40 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     };
   }
 
+  #makeBackground(): BackgroundEmitter {
+    return new BackgroundEmitter({
+      identity: this.identity,
+      signal: this.#abort.signal,
+      bus: this.#options.bus,
+      send: (records) => this.#send(records),
+      progress: (loaded, total) => this.#host.progress(loaded, total),
+      failed: (error) => void this.#fail(error, 'produce'),
+      report: async (queueId, event, fields) => {
+        if (!this.#control) return;
+        try {
+          await this.#control.publish(event, fields, queueId);
+        } catch (error) {
+          this.#log.warn(
+            { event, queueId, err: errorMessage(error) },
+            'could not publish a queue-events event',
+          );
+        }
+      },
+      table: (name) => this.#host.table(name),
+    });
+  }
+
   async #onCommand(command: QueueCommand): Promise<void> {
     const reply = { command_id: command.command_id };
+    const jobs = this.#definition.jobs;
+    if (
+      jobs &&
+      (command.command === 'start' || command.command === 'stop') &&
+      ownsJobQueue(jobs.queuePrefix, command.queue_id)
+    ) {
+      await jobs[command.command](command, this.#background!);
+      return;
+    }
     switch (command.command) {
       case 'ping':
         await this.#event('pong', reply);
@@ -687,6 +731,11 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     this.#abort.abort();
     await this.#closeClients();
   }
+}
+
+/** A job's queue: an exact id (never a pattern) with the service's job prefix. */
+function ownsJobQueue(prefix: string, queueId: string): boolean {
+  return !queueId.includes('*') && queueId.startsWith(prefix);
 }
 
 /** Decodes a record per its product's format and policy (a compacted product may hold tombstones). */

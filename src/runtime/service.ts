@@ -1,6 +1,6 @@
 // What a service is to the runtime: a name, the products it reads and writes, and a handler.
 
-import { type BusRecord } from '../bus/types.ts';
+import { type Bus, type BusRecord } from '../bus/types.ts';
 import {
   type DecodedBytes,
   type BytesProduct,
@@ -8,6 +8,7 @@ import {
   type Product,
   type RecordMeta,
 } from '../contracts/index.ts';
+import { type QueueCommand, type QueueEvent } from '../contracts/schema/control.ts';
 import { type RetryPolicy } from './retry.ts';
 import { type KeyValueStore, type StoreSpec } from './state/index.ts';
 
@@ -89,8 +90,43 @@ export interface BatchContext extends InstanceContext, Emitter {
   table<V>(name: string): TableView<V>;
 }
 
-/** What `onStart` and `onStop` get: what onStart acquires is released when `signal` aborts. */
+/** What `onStop` gets; `onStart` gets a StartContext. What onStart acquires is released when `signal` aborts. */
 export type LifecycleContext = InstanceContext;
+
+/**
+ * What a service's own background work gets (onStart's timers and HTTP server, the jobs of
+ * `jobs`): emits that outlive any handler, sent in background batches as a source's are, and
+ * lifecycle events for queues other than the instance's own. Usable until `signal` aborts.
+ */
+export interface BackgroundContext extends SourceContext {
+  /** Publishes a lifecycle event on queue-events for `queueId` (a job or workflow this instance runs). */
+  report(
+    queueId: string,
+    event: QueueEvent['event'],
+    fields?: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+  /** The local copy of a compacted product declared in `tables`. */
+  table<V>(name: string): TableView<V>;
+  /** The bus, for reading a bounded range of a topic outside the group (a job's input). */
+  readonly bus: Bus;
+}
+
+/** What `onStart` gets: the instance and a background context that lives as long as the instance. */
+export type StartContext = BackgroundContext;
+
+/**
+ * Jobs a service runs per queue (the job worker's `wf-<id>-<step>`): `start` and `stop` commands
+ * addressed to an exact queue id with `queuePrefix` reach these handlers instead of starting or
+ * stopping the instance; for every other queue they keep their meaning. A handler returns once
+ * the job is started or told to stop (the job runs in the background on `ctx`) and reports the
+ * job's events itself with `ctx.report(command.queue_id, ...)`. A throw is reported as an
+ * `error` event on the job's queue.
+ */
+export interface JobHandlers {
+  readonly queuePrefix: string;
+  start(command: QueueCommand, ctx: BackgroundContext): Promise<void> | void;
+  stop(command: QueueCommand, ctx: BackgroundContext): Promise<void> | void;
+}
 
 /** A read-only view of a global table. */
 export interface TableView<V> {
@@ -141,7 +177,7 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
    * joins the group: the place for slow set-up (opening a database, running migrations) that
    * would otherwise hold up the first batch past the group's timeouts. A throw fails the start.
    */
-  onStart?(ctx: LifecycleContext): Promise<void> | void;
+  onStart?(ctx: StartContext): Promise<void> | void;
   /** Runs once when a started instance stops or fails, after its last commit; errors are logged. */
   onStop?(ctx: LifecycleContext): Promise<void> | void;
   readonly retry?: Partial<RetryPolicy>;
@@ -150,6 +186,8 @@ export interface ServiceDefinition<C extends readonly Product[] = readonly Produ
   /** Where a group with no committed offset starts. Default `earliest`: a new service bootstraps from history. */
   readonly startFrom?: 'earliest' | 'latest';
   readonly commands?: Readonly<Record<string, CommandHandler>>;
+  /** Per-queue jobs (see JobHandlers); start/stop for the instance's own queue are unchanged. */
+  readonly jobs?: JobHandlers;
   /** Keyed state stores, restored from their compacted changelogs when partitions are assigned. */
   readonly stores?: Readonly<Record<string, StoreSpec>>;
   /** Compacted products kept as local tables; the service starts once they are loaded. */
@@ -191,6 +229,8 @@ export function defineService<const C extends readonly Product[]>(
   for (const [name, product] of Object.entries(definition.tables ?? {}))
     if (product.cleanup.policy !== 'compact')
       fail(`table ${name}: ${product.topic} is not a compacted product`);
+  if (definition.jobs && !/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(definition.jobs.queuePrefix))
+    fail('jobs.queuePrefix must be a queue id prefix (letters, digits, ".", "_", ":", "-"), not a pattern');
   const reserved = ['ping', 'start', 'stop', 'pause', 'resume'];
   for (const name of Object.keys(definition.commands ?? {}))
     if (reserved.includes(name)) fail(`command ${name} is handled by the runtime and cannot be redefined`);

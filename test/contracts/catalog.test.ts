@@ -24,6 +24,7 @@ describe('catalog', () => {
     const expected = [
       'queue-control',
       'queue-events',
+      'orchestrator.workflows',
       ...['binance', 'binance-futures', 'okx', 'kraken', 'coinbase'].map((e) => `md.raw.${e}`),
       'md.trades',
       'md.book.delta',

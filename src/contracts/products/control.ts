@@ -1,6 +1,12 @@
 // Control-plane products: `queue-control` (commands) and `queue-events` (lifecycle telemetry).
 
-import { QueueControlV1, QueueEventsV1, QueueEventsV2 } from '../schema/control.ts';
+import {
+  QueueControlV1,
+  QueueControlV2,
+  QueueEventsV1,
+  QueueEventsV2,
+  QueueEventsV3,
+} from '../schema/control.ts';
 import { DAY_MS, jsonProduct, Teams } from '../product.ts';
 
 export const queueControl = jsonProduct({
@@ -19,7 +25,14 @@ export const queueControl = jsonProduct({
   partitions: 1,
   cleanup: { policy: 'delete', retentionMs: 7 * DAY_MS },
   schemaId: 'queue-control',
-  versions: [{ schema: QueueControlV1, change: 'initial: the original StreamForge command set' }],
+  versions: [
+    { schema: QueueControlV1, change: 'initial: the original StreamForge command set' },
+    {
+      schema: QueueControlV2,
+      change:
+        'start/stop args may describe a job for the job worker: job, exchange, symbol, interval, workflow_id, attempt (all optional)',
+    },
+  ],
   example: {
     command_id: 'cmd-2024-08-09-0001',
     queue_id: 'loader-binance-btcusdt',
@@ -36,7 +49,8 @@ export const queueEvents = jsonProduct({
   owner: Teams.PLATFORM,
   description:
     'Lifecycle events of every service instance (started, loading with counts, finished, interrupted, error with ' +
-    'reason, pong, heartbeat), for the orchestrator and the dashboard. Three partitions keyed by queue_id keep each ' +
+    "reason, pong, heartbeat) and the orchestrator's decisions about workflows, for the orchestrator and the " +
+    'dashboard. Three partitions keyed by queue_id keep each ' +
     "workflow's events in order while spreading the heartbeats of many instances. Kept 7 days.",
   key: {
     name: 'queue_id',
@@ -49,6 +63,10 @@ export const queueEvents = jsonProduct({
   versions: [
     { schema: QueueEventsV1, change: 'initial: the original StreamForge lifecycle events' },
     { schema: QueueEventsV2, change: 'adds the heartbeat event (state running/paused/idle)' },
+    {
+      schema: QueueEventsV3,
+      change: "adds the orchestrator's decision event (decision, step, attempt, reason)",
+    },
   ],
   example: {
     service: 'loader',

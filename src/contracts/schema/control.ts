@@ -40,23 +40,49 @@ const commandFields = {
   issued_at: epochMillis('when the command was issued'),
 };
 
-const LifecycleCommand = Type.Object(
-  {
-    ...commandFields,
-    command: literals(['start', 'stop', 'ping', 'pause', 'resume'], { description: 'lifecycle command' }),
-    args: Type.Optional(
-      Type.Object(
-        {
-          reason: Type.Optional(NonEmptyText),
-          from: Type.Optional(epochMillis('start of a history range to load')),
-          to: Type.Optional(epochMillis('end of a history range to load (exclusive)')),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
+const lifecycleArgs = {
+  reason: Type.Optional(NonEmptyText),
+  from: Type.Optional(epochMillis('start of a history range to load')),
+  to: Type.Optional(epochMillis('end of a history range to load (exclusive)')),
+};
+
+function lifecycleCommand<P extends TProperties>(args: P) {
+  return Type.Object(
+    {
+      ...commandFields,
+      command: literals(['start', 'stop', 'ping', 'pause', 'resume'], { description: 'lifecycle command' }),
+      args: Type.Optional(Type.Object(args, { additionalProperties: false })),
+    },
+    { additionalProperties: false },
+  );
+}
+
+const LifecycleCommand = lifecycleCommand(lifecycleArgs);
+
+/** The steps of a workflow the job worker runs, in order. */
+export const JobKinds = { BACKFILL: 'backfill', PERSIST: 'persist', FEATURES: 'features' } as const;
+export type JobKind = (typeof JobKinds)[keyof typeof JobKinds];
+
+/**
+ * v2 of the lifecycle command: a `start` for the job worker describes its job. Every field is
+ * optional, so every v1 command is a v2 command; `from`/`to` keep their v1 meaning (the job's
+ * range, here inclusive of `to` as Binance's endTime is).
+ */
+const LifecycleCommandV2 = lifecycleCommand({
+  ...lifecycleArgs,
+  job: Type.Optional(
+    literals([JobKinds.BACKFILL, JobKinds.PERSIST, JobKinds.FEATURES], { description: 'which job to run' }),
+  ),
+  exchange: Type.Optional(ExchangeName),
+  symbol: Type.Optional(InstrumentSymbol),
+  interval: Type.Optional(
+    Type.String({ pattern: '^[0-9]+[smhdwM]$', maxLength: 8, description: 'kline interval (1s, 1m, 1h)' }),
+  ),
+  workflow_id: Type.Optional(QueueId),
+  attempt: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, description: 'attempt number of the step, 1 first' }),
+  ),
+});
 
 const SubscriptionCommand = Type.Object(
   {
@@ -95,7 +121,9 @@ const SnapshotCommand = Type.Object(
 );
 
 export const QueueControlV1 = Type.Union([LifecycleCommand, SubscriptionCommand, SnapshotCommand]);
-export type QueueCommand = Static<typeof QueueControlV1>;
+/** v2: a lifecycle command's args may describe a job (job, exchange, symbol, interval, workflow_id, attempt). */
+export const QueueControlV2 = Type.Union([LifecycleCommandV2, SubscriptionCommand, SnapshotCommand]);
+export type QueueCommand = Static<typeof QueueControlV2>;
 
 const eventFields = {
   service: ServiceName,
@@ -131,10 +159,48 @@ const v1Events = [
 export const QueueEventsV1 = Type.Union(v1Events);
 
 /** v2 adds the `heartbeat` event (liveness between progress events); every v1 event is unchanged. */
-export const QueueEventsV2 = Type.Union([
+const heartbeat = event('heartbeat', {
+  state: literals(['running', 'paused', 'idle']),
+});
+export const QueueEventsV2 = Type.Union([...v1Events, heartbeat]);
+
+/** What the orchestrator decided about a workflow (its `decision` events). */
+export const Decisions = {
+  CREATED: 'created',
+  STEP_STARTED: 'step-started',
+  STEP_SUCCEEDED: 'step-succeeded',
+  STUCK: 'stuck',
+  RESTARTED: 'restarted',
+  RETRY_LIMIT: 'retry-limit',
+  STOPPED: 'stopped',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+} as const;
+export type Decision = (typeof Decisions)[keyof typeof Decisions];
+
+/**
+ * v3 adds `decision`: what an orchestrator decided about a workflow (created, a step started or
+ * restarted, stuck, the retry limit reached, stopped, succeeded, failed), with the step, its
+ * attempt and a reason a person can read. Every v2 event is unchanged.
+ */
+export const QueueEventsV3 = Type.Union([
   ...v1Events,
-  event('heartbeat', {
-    state: literals(['running', 'paused', 'idle']),
+  heartbeat,
+  event('decision', {
+    decision: literals([
+      Decisions.CREATED,
+      Decisions.STEP_STARTED,
+      Decisions.STEP_SUCCEEDED,
+      Decisions.STUCK,
+      Decisions.RESTARTED,
+      Decisions.RETRY_LIMIT,
+      Decisions.STOPPED,
+      Decisions.SUCCEEDED,
+      Decisions.FAILED,
+    ]),
+    step: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 32 })),
+    attempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    reason: NonEmptyText,
   }),
 ]);
-export type QueueEvent = Static<typeof QueueEventsV2>;
+export type QueueEvent = Static<typeof QueueEventsV3>;
