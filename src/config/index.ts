@@ -1,0 +1,30 @@
+// The platform's configuration: schema, loading with sources and validation, printing with secrets masked, the services built from it.
+
+export {
+  AUTOSCALE_DEFAULTS,
+  type AutoscaleConfig,
+  type Config,
+  CONFIG_DEFAULTS,
+  ConfigSchema,
+  DEFAULT_BUS,
+  PLATFORM_SERVICE_NAMES,
+  type PlatformServiceName,
+  SECRET_PATHS,
+} from './schema.ts';
+export { envNameOf, LEAVES, type Leaf } from './leaves.ts';
+export {
+  CONFIG_FILE_ENV,
+  CONFIG_JSON_ENV,
+  ConfigError,
+  type ConfigIssue,
+  type ConfigSource,
+  databaseUrlOf,
+  describeSource,
+  ENV_ALIASES,
+  type FlagValue,
+  type LoadedConfig,
+  loadConfig,
+  type LoadOptions,
+} from './load.ts';
+export { effectiveLeaves, formatConfig, MASK, maskedConfig, maskUrl, maskValue } from './print.ts';
+export { marketUrls, PLATFORM_SERVICES, type PlatformService, platformService } from './platform.ts';
