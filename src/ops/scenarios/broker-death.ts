@@ -65,14 +65,13 @@ export async function runBrokerDeath(options: BrokerDeathOptions): Promise<Broke
   });
   progress(`starting a 3-broker Kafka cluster in ${options.home}`);
   const started = Date.now();
-  let cluster: KafkaRunning | null = null;
   let bus: Bus | null = null;
   let db: SqlDatabase | null = null;
   const runners: ServiceRunner[] = [];
   const schema = options.schema ?? uniqueName('sfscn_bd').replace(/[^a-z0-9_]/g, '_');
   const group = uniqueName('sfscn-bd-writer');
   try {
-    cluster = await startKafka({ mode: 'cluster', home: options.home, port: 0 });
+    const cluster = await startKafka({ mode: 'cluster', home: options.home, port: 0 });
     progress(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${cluster.bootstrap}`);
     // Retries ride out the seconds between the death and the election.
     bus = await openBus(`kafka://${cluster.bootstrap}?retries=10&timeoutMs=15000`);
