@@ -36,12 +36,16 @@ export async function loadCatalog() {
       h('p', { text: p.description }),
       h('p', { class: 'muted', text: `key ${p.key.name}: ${p.key.meaning}` }),
       h('p', { class: 'muted', text: `dead letters: ${p.deadLetterTopic ?? '—'}` }),
-      current
-        ? [
-            h('h4', { text: `schema v${current.version} (${p.value.schemaId})` }),
-            h('pre', { text: pretty(current.schema) }),
-          ]
-        : h('p', { text: p.value.meaning ?? 'bytes' }),
+      h(
+        'div',
+        { class: 'schema' },
+        current
+          ? [
+              h('h4', { text: `schema v${current.version} (${p.value.schemaId})` }),
+              h('pre', { text: pretty(current.schema) }),
+            ]
+          : h('p', { text: p.value.meaning ?? 'bytes' }),
+      ),
       h('h4', { text: 'example' }),
       h('pre', { class: 'example', text: pretty(p.value.example) }),
     );
