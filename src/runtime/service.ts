@@ -8,7 +8,7 @@ import {
   type Product,
   type RecordMeta,
 } from '../contracts/index.ts';
-import { type QueueCommand, type QueueEvent } from '../contracts/schema/control.ts';
+import { type LifecycleQueueCommand, type QueueEvent } from '../contracts/schema/control.ts';
 import { type RetryPolicy } from './retry.ts';
 import { type KeyValueStore, type StoreSpec } from './state/index.ts';
 
@@ -124,8 +124,8 @@ export type StartContext = BackgroundContext;
  */
 export interface JobHandlers {
   readonly queuePrefix: string;
-  start(command: QueueCommand, ctx: BackgroundContext): Promise<void> | void;
-  stop(command: QueueCommand, ctx: BackgroundContext): Promise<void> | void;
+  start(command: LifecycleQueueCommand, ctx: BackgroundContext): Promise<void> | void;
+  stop(command: LifecycleQueueCommand, ctx: BackgroundContext): Promise<void> | void;
 }
 
 /** A read-only view of a global table. */

@@ -18,6 +18,14 @@ export const builtInServices: Readonly<Record<string, () => Promise<ServiceDefin
     const { createWriter, writerOptionsFromEnv } = await import('./writer/index.ts');
     return createWriter(writerOptionsFromEnv());
   },
+  orchestrator: async () => {
+    const { createOrchestrator, orchestratorOptionsFromEnv } = await import('./orchestrator/index.ts');
+    return createOrchestrator(orchestratorOptionsFromEnv());
+  },
+  jobs: async () => {
+    const { createJobs, jobsOptionsFromEnv } = await import('./jobs/index.ts');
+    return createJobs(jobsOptionsFromEnv());
+  },
   loader: async () => {
     const [{ createLoader }, { loaderOptionsFromEnv }] = await Promise.all([
       import('./loader/index.ts'),

@@ -124,6 +124,8 @@ export const QueueControlV1 = Type.Union([LifecycleCommand, SubscriptionCommand,
 /** v2: a lifecycle command's args may describe a job (job, exchange, symbol, interval, workflow_id, attempt). */
 export const QueueControlV2 = Type.Union([LifecycleCommandV2, SubscriptionCommand, SnapshotCommand]);
 export type QueueCommand = Static<typeof QueueControlV2>;
+/** A start, stop, ping, pause or resume command. */
+export type LifecycleQueueCommand = Static<typeof LifecycleCommandV2>;
 
 const eventFields = {
   service: ServiceName,

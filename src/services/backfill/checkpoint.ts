@@ -10,7 +10,13 @@ export interface Checkpoint {
   readonly pages: number;
 }
 
-export class CheckpointFile {
+/** Where a job's checkpoint is kept: a file for the CLI job, a database row for the job worker. */
+export interface CheckpointStore {
+  load(): Promise<Checkpoint | null>;
+  save(checkpoint: Checkpoint): Promise<void>;
+}
+
+export class CheckpointFile implements CheckpointStore {
   readonly file: string;
 
   constructor(dir: string, jobId: string) {

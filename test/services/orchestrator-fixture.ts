@@ -1,0 +1,194 @@
+// Orchestrator test fixtures: the simulator replaying a real capture, the parser, the job worker and orchestrators on unique topics.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { type TestContext } from 'node:test';
+import { WebSocket } from 'ws';
+import { type Bus } from '../../src/bus/types.ts';
+import { rawTopics, workflows } from '../../src/contracts/index.ts';
+import { type Workflow } from '../../src/contracts/schema/workflows.ts';
+import { ServiceHost, type ServiceDefinition } from '../../src/runtime/index.ts';
+import { createJobs } from '../../src/services/jobs/index.ts';
+import { createOrchestrator, type OrchestratorOptions } from '../../src/services/orchestrator/index.ts';
+import { openDatabase, type SqlDatabase } from '../../src/services/writer/index.ts';
+import { startSimulator } from '../../src/venues/simulator/index.ts';
+import { type Simulator } from '../../src/venues/simulator/index.ts';
+import { defer, eventually, tempGroup } from '../helpers/backends.ts';
+import { postgresUrl, tempSchema } from '../helpers/postgres.ts';
+import { renamed, tempProductTopics } from '../runtime/helpers.ts';
+import { normalizedTopics, startParser } from './helpers.ts';
+
+const CAPTURE = path.resolve(
+  import.meta.dirname,
+  '../../../shared/data/market/binance-spot-hftbacktest/spot_btcusdt_20240808.gz',
+);
+
+/** A row of Binance's GET /api/v3/klines. */
+export type RestKline = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  string,
+  number,
+  string,
+  string,
+  string,
+];
+
+export interface Stack {
+  readonly bus: Bus;
+  readonly sim: Simulator;
+  readonly db: SqlDatabase;
+  readonly dbUrl: string;
+  readonly schema: string;
+  readonly topics: ReturnType<typeof normalizedTopics> & {
+    raw: typeof rawTopics.binance;
+    workflows: typeof workflows;
+  };
+  readonly jobsName: string;
+  /** The 1s klines the simulator serves for the whole capture (about 346), oldest first. */
+  readonly klines: RestKline[];
+  startJobs(): Promise<ServiceHost>;
+  startParser(): Promise<void>;
+  startOrchestrator(options?: OrchestratorOptions): Promise<{ host: ServiceHost; url: string }>;
+}
+
+async function host(t: TestContext, bus: Bus, definition: ServiceDefinition): Promise<ServiceHost> {
+  const h = new ServiceHost({
+    bus,
+    services: [{ definition }],
+    logLevel: 'silent',
+    heartbeatMs: 0,
+    lagIntervalMs: 0,
+  });
+  defer(t, () => h.stop('test over'));
+  await h.start();
+  return h;
+}
+
+/**
+ * The simulator replays the real BTCUSDT capture of 2024-08-08 at full speed, so its REST klines
+ * are real market history (1s klines over about six minutes); PostgreSQL in a fresh schema.
+ */
+export async function orchestratorStack(t: TestContext, bus: Bus, prefix: string): Promise<Stack> {
+  const sim = await startSimulator({ port: 0, replay: { files: [CAPTURE], speed: 'max' } });
+  defer(t, () => sim.close());
+  // The replay starts with its first subscriber; its trades build the REST klines as they go.
+  const subscriber = new WebSocket(`${sim.wsUrl}/ws/btcusdt@trade`);
+  subscriber.on('error', () => undefined);
+  try {
+    assert.ok(await eventually(() => sim.stats().replay?.done === true, 60_000), 'the capture was replayed');
+  } finally {
+    subscriber.terminate();
+  }
+  const rest = await fetch(`${sim.restUrl}/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1000`);
+  const klines = (await rest.json()) as RestKline[];
+  assert.ok(klines.length > 300, `the replay built ${klines.length} 1s klines`);
+
+  const schema = await tempSchema(t, `sf_${prefix}`);
+  const dbUrl = await postgresUrl();
+  const db = await openDatabase(dbUrl, { schema });
+  defer(t, () => db.close());
+  const topics = {
+    ...normalizedTopics(`${prefix}`),
+    raw: renamed(rawTopics.binance, `${prefix}-raw`),
+    workflows: renamed(workflows, `${prefix}-wf`),
+  };
+  await tempProductTopics(t, bus, Object.values(topics));
+  const jobsName = tempGroup(t, bus, `${prefix}-jobs`);
+  const orchestratorName = tempGroup(t, bus, `${prefix}-orch`);
+  return {
+    bus,
+    sim,
+    db,
+    dbUrl,
+    schema,
+    topics,
+    jobsName,
+    klines,
+    startJobs: () =>
+      host(
+        t,
+        bus,
+        createJobs({
+          name: jobsName,
+          database: dbUrl,
+          schema,
+          restUrls: { binance: sim.restUrl, 'binance-futures': sim.futuresRestUrl },
+          pageLimit: 20,
+          progressMs: 100,
+          topics: { raw: { binance: topics.raw }, klines: topics.klines },
+        }),
+      ),
+    async startParser() {
+      await startParser(t, bus, {
+        group: `${prefix}-parser`,
+        exchanges: ['binance'],
+        raw: { binance: topics.raw },
+        out: {
+          trades: topics.trades,
+          bookDelta: topics.bookDelta,
+          klines: topics.klines,
+          instruments: topics.instruments,
+        },
+      });
+    },
+    async startOrchestrator(options = {}) {
+      const definition = createOrchestrator({
+        name: orchestratorName,
+        port: 0,
+        jobService: jobsName,
+        checkIntervalMs: 200,
+        topics: { workflows: topics.workflows },
+        ...options,
+      });
+      const h = await host(t, bus, definition);
+      const url = (definition as unknown as { url: string | null }).url;
+      assert.ok(url, 'the orchestrator serves its API once started');
+      return { host: h, url };
+    },
+  };
+}
+
+export async function post(
+  url: string,
+  body: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+export async function getWorkflow(base: string, id: string): Promise<Workflow> {
+  const res = await fetch(`${base}/api/workflows/${id}`);
+  assert.equal(res.status, 200, `GET workflow ${id}`);
+  return (await res.json()) as Workflow;
+}
+
+/** Polls a workflow until `check` passes; fails naming the last state seen. */
+export async function waitFor(
+  base: () => string,
+  id: string,
+  check: (w: Workflow) => boolean,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<Workflow> {
+  let last: Workflow | undefined;
+  const ok = await eventually(async () => {
+    last = await getWorkflow(base(), id);
+    return check(last);
+  }, timeoutMs);
+  assert.ok(
+    ok,
+    `${what}; last seen: ${JSON.stringify({ state: last?.state, steps: last?.steps, history: last?.history.slice(-8) })}`,
+  );
+  return last!;
+}
