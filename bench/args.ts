@@ -23,6 +23,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runtime-poll N        maxPollRecords of the raw loop and the service alike (default 500, the runtime's)
   --latency-rate N        records/s sent through the pass-through service (default 10,000)
   --latency-seconds N     measured seconds of the latency test after 2 s of warm-up (default 20; 5 with --quick)
+  --no-catchup            skip the catch-up test (a restarted candles service over a backlog of real trades)
+  --only-catchup          only the catch-up test, on the embedded log and on Kafka (--bootstrap or a fresh broker; --no-kafka: embedded only)
+  --catchup-minutes N     recorded minutes of trades in the backlog (default 10, about what the capture holds)
   --help`;
 
 function count(raw: string | undefined, name: string, fallback: number): number {
@@ -55,6 +58,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
       'runtime-poll': { type: 'string' },
       'latency-rate': { type: 'string' },
       'latency-seconds': { type: 'string' },
+      'no-catchup': { type: 'boolean', default: false },
+      'only-catchup': { type: 'boolean', default: false },
+      'catchup-minutes': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -69,7 +75,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
     throw new Error(`--bootstrap ${bootstrap} is not host:port`);
   const onlyRuntime = values['only-runtime'] ?? false;
   const onlyServices = values['only-services'] ?? false;
-  if (onlyRuntime && onlyServices) throw new Error('--only-runtime and --only-services exclude each other');
+  const onlyCatchup = values['only-catchup'] ?? false;
+  if ([onlyRuntime, onlyServices, onlyCatchup].filter(Boolean).length > 1)
+    throw new Error('--only-runtime, --only-services and --only-catchup exclude each other');
+  if (onlyCatchup && (values['no-catchup'] ?? false))
+    throw new Error('--only-catchup cannot be combined with --no-catchup');
+  const only = onlyRuntime || onlyServices || onlyCatchup;
   if (onlyServices && (values['no-services'] ?? false))
     throw new Error('--only-services cannot be combined with --no-services');
   const skipKafka = values['no-kafka'] ?? false;
@@ -88,18 +99,23 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
     warmupRecords: quick ? 20_000 : 100_000,
     rounds: count(values.rounds, 'rounds', quick ? 1 : 2),
     quick,
-    skipEmbedded: onlyRuntime || onlyServices || (values['no-embedded'] ?? false),
-    skipParser: onlyRuntime || onlyServices || (values['no-parser'] ?? false),
-    skipServices: onlyRuntime || (values['no-services'] ?? false),
+    partial: only,
+    skipEmbedded: only || (values['no-embedded'] ?? false),
+    skipParser: only || (values['no-parser'] ?? false),
+    skipServices: onlyRuntime || onlyCatchup || (values['no-services'] ?? false),
     skipKafka,
-    skipKafkaClients: onlyRuntime || onlyServices,
-    skipRuntime: skipRuntime || onlyServices,
+    skipKafkaClients: only,
+    skipRuntime: skipRuntime || onlyServices || onlyCatchup,
     runtime: {
       records: count(values['runtime-records'], 'runtime-records', quick ? 50_000 : 200_000),
       maxPollRecords: count(values['runtime-poll'], 'runtime-poll', 500),
       latencyRate: count(values['latency-rate'], 'latency-rate', 10_000),
       latencySeconds: count(values['latency-seconds'], 'latency-seconds', quick ? 5 : 20),
       latencyWarmupSeconds: 2,
+    },
+    catchup: {
+      skip: onlyRuntime || onlyServices || (values['no-catchup'] ?? false),
+      minutes: count(values['catchup-minutes'], 'catchup-minutes', 10),
     },
   };
 }

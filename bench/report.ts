@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { type CatchupReport, catchupTargets, formatCatchup } from './catchup.ts';
 import { type EmbeddedResult } from './embedded.ts';
 import { type ParserBenchResult } from './parser.ts';
 import { formatServices, type ServicesReport, serviceTargets } from './services.ts';
@@ -84,6 +85,8 @@ export interface BenchReport {
   parser?: ParserBenchResult | null;
   /** Order book, candles, writer and the whole pipeline (raw frames to SQL) on both backends. */
   services?: ServicesReport | null;
+  /** A restarted candles service working off a backlog of real trades, as a multiple of the live rate. */
+  catchup?: CatchupReport | null;
   /** The service runtime on the same broker: overhead of a pass-through service, and latency through one. */
   runtime?: RuntimeReport | null;
   streamforgeVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
@@ -206,6 +209,7 @@ export function evaluate(report: BenchReport): void {
     });
   }
   if (report.services) targets.push(...serviceTargets(report.services));
+  if (report.catchup) targets.push(...catchupTargets(report.catchup));
   report.streamforgeVsKafkajs = ratios;
   report.cpuEfficiencyVsKafkajs = cpu;
   report.targets = targets;
@@ -298,6 +302,7 @@ export function formatReport(report: BenchReport): string {
   }
   if (report.runtime) out.push(...formatRuntime(report.runtime));
   if (report.services) out.push(...formatServices(report.services));
+  if (report.catchup) out.push(...formatCatchup(report.catchup));
   if (report.parser) {
     const p = report.parser;
     out.push(
@@ -418,12 +423,15 @@ function formatRuntime({ overhead, latency }: RuntimeReport): string[] {
   ];
 }
 
-/** Writes `<dir>/<timestamp>.json` and `<dir>/latest.json`; returns the timestamped path. */
+/**
+ * Writes `<dir>/<timestamp>.json` and, for a full run, `<dir>/latest.json` (an --only-* run
+ * leaves the full run's figures there); returns the timestamped path.
+ */
 export async function writeReport(report: BenchReport, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const json = JSON.stringify(report, null, 2) + '\n';
   const file = path.join(dir, `${report.startedAt.replaceAll(':', '-')}.json`);
   await writeFile(file, json);
-  await writeFile(path.join(dir, 'latest.json'), json);
+  if (!report.params.partial) await writeFile(path.join(dir, 'latest.json'), json);
   return file;
 }

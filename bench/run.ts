@@ -4,6 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { parseBenchArgs, USAGE } from './args.ts';
 import { acquireBroker, stopBenchBroker } from './broker.ts';
+import { benchCatchup } from './catchup.ts';
 import { benchEmbedded } from './embedded.ts';
 import { KAFKAJS_CONSUME, KAFKAJS_PRODUCE } from './kafkajs.ts';
 import { benchKafka } from './kafka-suite.ts';
@@ -70,9 +71,13 @@ async function main(): Promise<void> {
     embedded: null,
     parser: null,
     services: null,
+    catchup: null,
   };
   // CPU-bound single-core benches first, before a broker's JVM shares the cores.
   if (!params.skipServices) report.services = await benchServicesLocal(params.rounds);
+  const catchup = { minutes: params.catchup.minutes, rounds: params.rounds };
+  if (!params.catchup.skip)
+    report.catchup = await benchCatchup({ ...catchup, backends: ['embedded'], kafkaBootstrap: null });
   if (!params.skipKafka) {
     const broker = await acquireBroker(params.bootstrap);
     report.kafka = {
@@ -84,6 +89,14 @@ async function main(): Promise<void> {
       if (!params.skipKafkaClients) await benchKafka(params, broker, report.kafkaResults);
       if (!params.skipRuntime) report.runtime = await benchRuntime(params, broker.bootstrap);
       if (report.services) await benchServicesKafka(report.services, broker.bootstrap);
+      if (report.catchup) {
+        const kafka = await benchCatchup({
+          ...catchup,
+          backends: ['kafka'],
+          kafkaBootstrap: broker.bootstrap,
+        });
+        report.catchup = { ...report.catchup, rows: [...report.catchup.rows, ...kafka.rows] };
+      }
     } finally {
       await broker.stop();
     }
@@ -102,7 +115,9 @@ async function main(): Promise<void> {
   evaluate(report);
   process.stdout.write(formatReport(report));
   const file = await writeReport(report, RESULTS_DIR);
-  progress(`results written to ${path.relative(process.cwd(), file)} and bench/results/latest.json`);
+  progress(
+    `results written to ${path.relative(process.cwd(), file)}${params.partial ? '' : ' and bench/results/latest.json'}`,
+  );
 }
 
 let interrupted = false;

@@ -42,6 +42,8 @@ export interface BenchParams {
   /** Each measurement is repeated this many times and the best is kept. */
   readonly rounds: number;
   readonly quick: boolean;
+  /** An --only-* run: its results go to their own file and leave bench/results/latest.json (the full run's) alone. */
+  readonly partial: boolean;
   readonly skipEmbedded: boolean;
   readonly skipParser: boolean;
   /** Skips the stream-processor benches: order book, candles, writer and the whole pipeline. */
@@ -52,6 +54,14 @@ export interface BenchParams {
   readonly skipKafkaClients: boolean;
   readonly skipRuntime: boolean;
   readonly runtime: RuntimeParams;
+  /** Catch-up of a restarted candles service over a backlog of real trades (bench/catchup.ts). */
+  readonly catchup: CatchupParams;
+}
+
+export interface CatchupParams {
+  readonly skip: boolean;
+  /** Recorded minutes of trades that arrive while the service is down (the capture holds about 10). */
+  readonly minutes: number;
 }
 
 /** A throughput figure. `seconds` is the measured phase only (see `note` for what it spans). */
