@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { alerts, encode } from '../../src/contracts/index.ts';
+import { type Alert } from '../../src/contracts/schema/alerts.ts';
 import { type BookDepth, type BookTop } from '../../src/contracts/schema/book.ts';
 import { createGateway, GatewayConfigError } from '../../src/services/gateway/index.ts';
 import { backends, embeddedBackend, eventually, tempGroup } from '../helpers/backends.ts';
@@ -220,6 +222,67 @@ describe('gateway on embedded', () => {
             (m.m?.['top'] as BookTop | undefined)?.lastUpdateId === tops.at(-1)!.lastUpdateId,
         ),
       );
+    },
+  );
+
+  it(
+    'alerts are never dropped silently: a flood reaches the client in full, at most maxListPerFrame a frame, in order',
+    { timeout: 60_000 },
+    async (t) => {
+      const bus = await embeddedBackend.open(t);
+      const topics = gatewayTopics('gw-alerts');
+      const gateway = await startTestGateway(t, bus, topics, { conflateMs: 50, maxListPerFrame: 40 });
+      const client = await FeedClient.open(t, gateway.url, '?instrument=binance:BTCUSDT');
+      await client.waitFor('the snapshot', (ms) => ms.length > 0);
+      // The catalog's real clock-skew alert, one per millisecond of a burst of late frames.
+      const base = alerts.value.example;
+      const flood = Array.from({ length: 500 }, (_, i) => ({
+        ...base,
+        timestamp: base.timestamp + i,
+        alertId: `clock.skew:binance:BTCUSDT:${base.timestamp + i}`,
+      }));
+      await produceValues(bus, topics.alerts, flood);
+      const alertsOf = (ms: readonly Message[]) =>
+        ms.flatMap((m) =>
+          m.t === 'frame' ? ((m.g?.['alerts'] as Array<{ n: number; value: Alert }>) ?? []) : [],
+        );
+      await client.waitFor('all 500 alerts', (ms) => alertsOf(ms).length >= 500);
+      const got = alertsOf(client.messages);
+      assert.equal(got.length, 500);
+      // One partition per key keeps them in produced order.
+      assert.deepEqual(
+        got.map((a) => a.value.alertId),
+        flood.map((a) => a.alertId),
+      );
+      const perFrame = client.messages.map((m) => ((m.g?.['alerts'] as unknown[]) ?? []).length);
+      assert.ok(Math.max(...perFrame) <= 40, `frames carried ${Math.max(...perFrame)} alerts at most`);
+      assert.equal((gateway.stats() as { alerts: { dropped: number } }).alerts.dropped, 0);
+    },
+  );
+
+  it(
+    'a record that breaks its schema is skipped and counted, and the feed goes on',
+    { timeout: 60_000 },
+    async (t) => {
+      const bus = await embeddedBackend.open(t);
+      const topics = gatewayTopics('gw-bad');
+      const gateway = await startTestGateway(t, bus, topics, { conflateMs: 50 });
+      const client = await FeedClient.open(t, gateway.url, '?instrument=binance:BTCUSDT');
+      const [first, second] = await capturedTops(2);
+      const producer = bus.producer();
+      t.after(() => producer.close());
+      // A top whose bid price is a JSON number (a float): the schema wants the exchange's text.
+      const bad = encode(topics.bookTop, first!, { service: 'test-feed', instance: 'test-feed-0' });
+      await producer.send({
+        ...bad,
+        value: JSON.stringify({ ...first, bid: [61837.63, '3.78826000'] }),
+      });
+      await produceValues(bus, topics.bookTop, [second!]);
+      await client.waitFor('the valid top', (ms) =>
+        ms.some((m) => (m.m?.['top'] as BookTop | undefined)?.lastUpdateId === second!.lastUpdateId),
+      );
+      assert.equal(topsIn(client.messages).length, 1, 'only the valid top was delivered');
+      assert.equal((gateway.stats() as { decodeErrors: number }).decodeErrors, 1);
     },
   );
 

@@ -41,7 +41,8 @@ export class BusFeed {
   #consumer: Consumer | null = null;
   #loop: Promise<void> | null = null;
   #stopped = false;
-  #lastError = '';
+  #lastReport = 0;
+  #heldBack = 0;
 
   constructor(options: ResolvedGatewayOptions, state: MarketState) {
     this.#o = options;
@@ -72,15 +73,25 @@ export class BusFeed {
       } catch (error) {
         if (!isContractError(error)) throw error;
         this.counts.decodeErrors++;
-        // One line per distinct problem: a flood of one bad producer must not flood the log.
-        if (error.message !== this.#lastError) {
-          this.#lastError = error.message;
-          this.#o.log(`skipped a record of ${product.topic}: ${error.message}`);
-        }
+        this.#report(`skipped a record of ${product.topic}: ${error.message}`);
         return;
       }
       apply(value);
     });
+  }
+
+  /** At most one line per 5 s (with how many were held back): a flood of bad records must not flood the log. */
+  #report(line: string): void {
+    const now = Date.now();
+    if (now - this.#lastReport < 5000) {
+      this.#heldBack++;
+      return;
+    }
+    this.#o.log(
+      this.#heldBack > 0 ? `${line} (and ${this.#heldBack} more problems since the last report)` : line,
+    );
+    this.#lastReport = now;
+    this.#heldBack = 0;
   }
 
   /** The topics read and how far back each starts. */
@@ -139,7 +150,15 @@ export class BusFeed {
         continue;
       }
       this.counts.polls++;
-      for (const r of records) this.#routes.get(r.topic)?.(r);
+      for (const r of records) {
+        try {
+          this.#routes.get(r.topic)?.(r);
+        } catch (error) {
+          // A viewer must not die of one record it cannot show; the record stays on the log.
+          this.counts.decodeErrors++;
+          this.#report(`skipped a record of ${r.topic}: ${(error as Error).message}`);
+        }
+      }
     }
   }
 

@@ -42,6 +42,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   let wss: WebSocketServer | null = null;
   let port = 0;
   let running = false;
+  let stopping: Promise<void> | null = null;
 
   const stats = (): Record<string, unknown> => ({
     uptimeMs: Date.now() - startedAt,
@@ -49,6 +50,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     records: { ...feed.counts.records },
     decodeErrors: feed.counts.decodeErrors,
     instruments: state.instruments.size,
+    refusedInstruments: state.refusedInstruments,
     conflated: { ...state.conflated },
     alerts: { total: state.alerts.total, queued: state.alerts.queued, dropped: state.alerts.dropped },
     events: { total: state.events.total, queued: state.events.queued, dropped: state.events.dropped },
@@ -162,18 +164,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       port = (server.address() as AddressInfo).port;
       running = true;
     },
-    async stop() {
-      running = false;
-      hub.stop();
-      wss?.close();
-      if (server) {
-        const s = server;
-        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeAllConnections();
-        await closed;
-      }
-      await lag.stop();
-      await feed.stop();
+    stop() {
+      stopping ??= (async () => {
+        running = false;
+        hub.stop();
+        wss?.close();
+        if (server) {
+          const s = server;
+          const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+          s.closeAllConnections();
+          await closed;
+        }
+        await lag.stop();
+        await feed.stop();
+      })();
+      return stopping;
     },
   };
 }

@@ -221,6 +221,9 @@ export class InstrumentState {
   }
 }
 
+/** Instruments the gateway keeps state for; Binance lists ~3,000 spot symbols, the dashboard shows a few. */
+export const MAX_INSTRUMENTS = 5000;
+
 export class MarketState {
   readonly instruments = new Map<string, InstrumentState>();
   readonly alerts: NumberedList<Alert>;
@@ -238,10 +241,18 @@ export class MarketState {
     this.events = new NumberedList(options.listHistory, options.listHistory * 50);
   }
 
+  /** Instruments beyond MAX_INSTRUMENTS, whose records were not kept. */
+  refusedInstruments = 0;
+
   instrument(exchange: string, symbol: string): InstrumentState {
     const key = `${exchange}:${symbol}`;
     let s = this.instruments.get(key);
     if (!s) {
+      // Memory stays bounded whatever keys producers invent.
+      if (this.instruments.size >= MAX_INSTRUMENTS) {
+        this.refusedInstruments++;
+        throw new Error(`more than ${MAX_INSTRUMENTS} instruments: ${key} is not shown`);
+      }
       s = new InstrumentState(key, this.#keepCandles, 200);
       this.instruments.set(key, s);
       this.instrumentsChanged = true;
