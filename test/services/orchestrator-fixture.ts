@@ -54,6 +54,7 @@ export interface Stack {
   readonly klines: RestKline[];
   startJobs(): Promise<ServiceHost>;
   startParser(): Promise<void>;
+  /** An orchestrator under the stack's name and workflows topic unless `options` names others. */
   startOrchestrator(options?: OrchestratorOptions): Promise<{ host: ServiceHost; url: string }>;
 }
 
