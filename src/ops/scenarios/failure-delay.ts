@@ -1,6 +1,7 @@
 // Scenario "failure becomes delay": candles stopped while trades keep flowing, restarted, catches up to an uninterrupted run's candles.
 
 import { type Bus } from '../../bus/types.ts';
+import { type Candle } from '../../contracts/schema/candles.ts';
 import { changelogTopic } from '../../runtime/state/index.ts';
 import { CANDLES_STORE, createCandles } from '../../services/candles/index.ts';
 import { type ServiceRunner, silentLogger } from '../../runtime/index.ts';
@@ -35,6 +36,8 @@ export interface FailureDelayResult extends ScenarioVerdict {
   readonly catchUpMs: number;
   readonly reference: number;
   readonly restarted: number;
+  /** The reference's candles, latest per candle key (what the restarted service's were compared with). */
+  readonly referenceCandles: ReadonlyMap<string, Candle>;
 }
 
 /**
@@ -122,6 +125,7 @@ export async function runFailureDelay(options: FailureDelayOptions): Promise<Fai
       catchUpMs: caughtUpAfter,
       reference: want.size,
       restarted: got.size,
+      referenceCandles: want,
     };
   } finally {
     await stopAll(bus, runners, options.keep ? [] : [reference.name, live.name]);
