@@ -28,3 +28,4 @@ export {
 } from './load.ts';
 export { effectiveLeaves, formatConfig, MASK, maskedConfig, maskUrl, maskValue } from './print.ts';
 export { marketUrls, PLATFORM_SERVICES, type PlatformService, platformService } from './platform.ts';
+export { FlagSyntaxError, kafkaBusFlag, parseAutoscaleFlag, parseReplicasFlag } from './flags.ts';

@@ -1,7 +1,7 @@
 // The effective configuration as a user reads it: every leaf with its value and source, secrets masked.
 
 import { LEAVES } from './leaves.ts';
-import { describeSource, type LoadedConfig } from './load.ts';
+import { databaseUrlOf, describeSource, type LoadedConfig } from './load.ts';
 import { SECRET_PATHS, URL_PATHS } from './schema.ts';
 
 export const MASK = '****';
@@ -33,6 +33,14 @@ export function effectiveLeaves(loaded: LoadedConfig): PrintedLeaf[] {
     let node: unknown = loaded.config;
     for (const part of leaf.path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
     const source = loaded.sources.get(leaf.path);
+    if (node === undefined && leaf.path === 'database.url') {
+      out.push({
+        path: leaf.path,
+        value: maskValue(leaf.path, databaseUrlOf(loaded.config)),
+        source: 'default (follows the bus)',
+      });
+      continue;
+    }
     if (node === undefined) {
       out.push({ path: leaf.path, source: 'unset (the service default applies)' });
       continue;

@@ -4,9 +4,11 @@ import { type Command } from 'commander';
 import { openBus } from '../../../bus/open.ts';
 import { METRICS_PORT_ENV, parsePort } from '../../../runtime/observability/index.ts';
 import { ServiceHost } from '../../../runtime/host.ts';
+import { platformService } from '../../../config/index.ts';
 import { resolveService } from '../../../services/registry.ts';
 import { positiveInt } from '../args.ts';
 import { action, UsageError } from '../errors.ts';
+import { configFromCommand, withConfigOptions } from './config.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -21,12 +23,15 @@ interface RunOptions {
 }
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run <service>')
-    .description(
-      'run a service (a built-in name or a module path) on the bus; instances of one service, in this process or ' +
-        'others, share the partitions of its consumer group. Stops gracefully on SIGTERM/SIGINT',
-    )
+  withConfigOptions(
+    program
+      .command('run <service>')
+      .description(
+        'run a service (a built-in name or a module path) on the bus; instances of one service, in this process or ' +
+          "others, share the partitions of its consumer group. The platform's services take their options from the " +
+          'configuration (config print shows it). Stops gracefully on SIGTERM/SIGINT',
+      ),
+  )
     .option('--replicas <n>', 'instances in this process (group members)', positiveInt('--replicas'), 1)
     .option(
       '--queue-id <id>',
@@ -51,8 +56,12 @@ export function registerRunCommand(program: Command): void {
           );
         const envPort = process.env[METRICS_PORT_ENV];
         const metricsPort = options.metricsPort ?? (envPort ? parsePort(envPort, METRICS_PORT_ENV) : null);
-        const definition = await resolveService(name);
-        const bus = await openBus(command.optsWithGlobals<{ bus: string }>().bus);
+        // The configuration (file, STREAMFORGE_* variables, or STREAMFORGE_CONFIG_JSON from the
+        // supervisor) gives the bus and the options of the platform's services.
+        const { config } = configFromCommand(command);
+        const platform = platformService(name);
+        const definition = platform ? await platform.create(config) : await resolveService(name);
+        const bus = await openBus(config.bus);
         const host = new ServiceHost({
           bus,
           services: [
