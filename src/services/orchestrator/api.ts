@@ -83,6 +83,11 @@ function parseTime(value: string | number, field: string): number {
       `${field} "${value}" is not a date-time: write ISO-8601 with a time zone (2024-08-01T00:00:00Z) or epoch milliseconds`,
       field,
     );
+  // Date.parse rolls impossible dates over (Feb 30 -> Mar 1): check the calendar first.
+  const [y, mo, d, h = 0, mi = 0, se = 0] = (value.match(/\d+/g) ?? []).map(Number) as number[];
+  const days = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  if (!(mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= days && h <= 23 && mi <= 59 && se <= 59))
+    throw new HttpError(400, `${field} "${value}" is not a date that exists`, field);
   const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   if (!Number.isFinite(ms)) throw new HttpError(400, `${field} "${value}" is not a valid date`, field);
   return ms;
