@@ -24,6 +24,12 @@ export interface FailureDelayOptions {
   /** Trades per second the feed sends while the scenario runs (default 2,000). */
   readonly rate?: number;
   readonly progress?: Progress;
+  /**
+   * How the service goes down: `graceful` (default; finishes its batch, commits, leaves the group)
+   * or `crash` (drops everything without committing or leaving, as `kill -9` would; the group
+   * notices by session timeout and the restarted instance replays what was not committed).
+   */
+  readonly stop?: 'graceful' | 'crash';
   /** Leave the scenario's topics and groups in place to look at them (the demo's --keep). */
   readonly keep?: boolean;
   readonly capturesDir?: string;
@@ -89,8 +95,12 @@ export async function runFailureDelay(options: FailureDelayOptions): Promise<Fai
       () => feed.sent() >= third && groupLagIs(bus, live.name, input, (lag) => lag !== null),
       feed.done,
     );
-    await current.stop('failure-delay: taken down while trades keep flowing');
-    progress(`${feed.sent()} trades sent: ${live.name} stopped, the feed goes on`);
+    const crash = options.stop === 'crash';
+    if (crash) await current.abandon();
+    else await current.stop('failure-delay: taken down while trades keep flowing');
+    progress(
+      `${feed.sent()} trades sent: ${live.name} ${crash ? 'crashed (nothing committed, group not left)' : 'stopped'}, the feed goes on`,
+    );
 
     await until(() => feed.sent() >= 2 * third, feed.done);
     const backlog = (await groupLag(bus, live.name, input)) ?? 0;
@@ -113,11 +123,11 @@ export async function runFailureDelay(options: FailureDelayOptions): Promise<Fai
     if (backlog === 0)
       differences.push('the stopped service had no backlog at its restart: no failure was simulated');
     return {
-      scenario: 'failure-delay',
+      scenario: crash ? 'failure-delay (crash)' : 'failure-delay',
       backend: bus.kind,
       checks: [
         `reference (uninterrupted): ${want.size} candles (${countByInterval(want)})`,
-        `stopped at ${third} trades, restarted ${backlog} records behind: ${got.size} candles (${countByInterval(got)})`,
+        `${crash ? 'crashed' : 'stopped'} at ${third} trades, restarted ${backlog} records behind: ${got.size} candles (${countByInterval(got)})`,
         `caught up ${caughtUpAfter} ms after the restart; latest candle per key compared field by field`,
       ],
       differences,

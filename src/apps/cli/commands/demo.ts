@@ -28,6 +28,7 @@ interface DemoOptions {
   kafkaHome?: string;
   captures?: string;
   keep?: boolean;
+  crash?: boolean;
   json?: boolean;
 }
 
@@ -65,6 +66,10 @@ export function registerDemoCommand(program: Command): void {
       'folder of the Binance hftbacktest captures (default ../shared/data/market/binance-spot-hftbacktest)',
     )
     .option('--keep', "leave the scenario's topics, groups and tables (and the cluster) in place to look at")
+    .option(
+      '--crash',
+      'failure-delay: take candles down as kill -9 would (no commit, group not left) instead of stopping it',
+    )
     .option('--json', 'print the verdict as JSON')
     .addHelpText(
       'after',
@@ -79,6 +84,8 @@ export function registerDemoCommand(program: Command): void {
           throw new UsageError(
             `unknown scenario "${scenario}"; pick one of ${Object.keys(SCENARIOS).join(', ')}`,
           );
+        if (options.crash && scenario !== 'failure-delay')
+          throw new UsageError('--crash applies to failure-delay only');
         const busUri = command.optsWithGlobals<{ bus: string }>().bus;
         const verdict = await runScenario(scenario as ScenarioName, busUri, options);
         if (options.json) printJson(verdict);
@@ -132,7 +139,8 @@ function runOnBus(
   common: CommonOptions,
 ): Promise<ScenarioVerdict> {
   progress(`${scenario} on ${bus.uri}`);
-  if (scenario === 'failure-delay') return runFailureDelay({ ...common, bus });
+  if (scenario === 'failure-delay')
+    return runFailureDelay({ ...common, bus, ...(o.crash ? { stop: 'crash' as const } : {}) });
   if (scenario === 'bootstrap') return runBootstrap({ ...common, bus });
   const database = o.db ?? process.env['STREAMFORGE_DATABASE_URL'] ?? defaultDatabaseUrl(busUri);
   return runTimeTravel({ ...common, bus, database });
