@@ -6,9 +6,10 @@
 //   volatility_20_t = sample standard deviation of the last 20 log returns double; null before 20
 //   sma_20_t        = (c_{t-19} + ... + c_t) / 20                          exact; null before 20 klines
 //   ema_20_t        = ema_{t-1} + (c_t - ema_{t-1}) x 2 / 21, seeded with sma_20 at the 20th kline
-//   rsi_14_t        = 100 - 100 / (1 + G_t / L_t), Wilder's smoothing: G and L start as the mean
-//                     gain and loss of the first 14 changes, then G_t = (13 G_{t-1} + gain_t) / 14
-//                     (L alike); 100 when L is 0; null before 14 changes
+//   rsi_14_t        = 100 - 100 / (1 + G_t / L_t) = 100 G_t / (G_t + L_t), Wilder's smoothing: G and L
+//                     start as the mean gain and loss of the first 14 changes, then
+//                     G_t = (13 G_{t-1} + gain_t) / 14 (L alike), each rounded at 18 digits; 100 when L
+//                     is 0, 50 when the price did not move; null before 14 changes
 //   vwap_20_t       = (q_{t-19} + ... + q_t) / (v_{t-19} + ... + v_t)      null when that volume is 0
 // "Exact" values are fixed-point decimals with 18 fractional digits (BigInt), each division and
 // multiplication rounded half away from zero at the 18th digit: no binary float touches them. The
@@ -124,11 +125,9 @@ export function computeFeatures(klines: readonly KlineInput[]): FeatureRow[] {
         avgGain = divRound(avgGain! * (n - 1n) + gain, n);
         avgLoss = divRound(avgLoss! * (n - 1n) + loss, n);
       }
+      // 100 - 100 / (1 + G/L) written as 100 G / (G + L): one division, and no special case but G + L = 0.
       if (avgGain !== null && avgLoss !== null)
-        rsi =
-          avgLoss === 0n
-            ? 100n * ONE
-            : 100n * ONE - divRound(100n * ONE * ONE, ONE + divRound(avgGain * ONE, avgLoss));
+        rsi = avgGain + avgLoss === 0n ? 50n * ONE : divRound(100n * ONE * avgGain, avgGain + avgLoss);
     }
 
     let vwap: bigint | null = null;
