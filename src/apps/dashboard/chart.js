@@ -55,6 +55,23 @@ export function createChartPanel() {
   chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
   candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.25 } });
 
+  let precision = -1;
+  /** The chart's price scale follows the instrument's decimals (XRPETH trades at 0.00141...). */
+  const fitPrecision = (list) => {
+    let decimals = 2;
+    for (const c of list.slice(-50)) {
+      for (const text of [c.open, c.high, c.low, c.close]) {
+        const trimmed = decimalText(text, 0);
+        const dot = trimmed.indexOf('.');
+        if (dot >= 0) decimals = Math.max(decimals, trimmed.length - dot - 1);
+      }
+    }
+    decimals = Math.min(decimals, 10);
+    if (decimals === precision) return;
+    precision = decimals;
+    candles.applyOptions({ priceFormat: { type: 'price', precision, minMove: 10 ** -precision } });
+  };
+
   /** time -> wire candle (exact text), in time order. */
   let byTime = new Map();
   let last = 0;
@@ -74,6 +91,7 @@ export function createChartPanel() {
     byTime = new Map(list.map((c) => [c.time, c]));
     const sorted = [...byTime.values()].sort((a, b) => a.time - b.time).slice(-KEEP);
     byTime = new Map(sorted.map((c) => [c.time, c]));
+    fitPrecision(sorted);
     candles.setData(sorted.map(bar));
     volume.setData(sorted.map(volumeBar));
     last = sorted.length > 0 ? sorted[sorted.length - 1].time : 0;
@@ -93,6 +111,7 @@ export function createChartPanel() {
     /** Applies changed candles (time order): the newest extends the chart, older ones are corrected in place. */
     update(list) {
       if (!list || list.length === 0) return;
+      fitPrecision(list);
       for (const c of list) {
         const known = byTime.has(c.time);
         byTime.set(c.time, c);

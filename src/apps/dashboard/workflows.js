@@ -36,6 +36,17 @@ function stepView(s) {
   );
 }
 
+/** The workflow's latest history entry (a job event or an orchestrator decision), as one line. */
+function lastEntry(w) {
+  const e = w.history?.[w.history.length - 1];
+  if (!e) return null;
+  const when = typeof e.time === 'number' ? `${new Date(e.time).toISOString().slice(11, 19)} ` : '';
+  return h('div', {
+    class: 'muted history',
+    text: `${when}${e.step ? `${e.step}: ` : ''}${e.event} ${e.detail ?? ''}`,
+  });
+}
+
 export function createWorkflowsPanel(orchestratorUrl) {
   const panel = byId('workflows-panel');
   const form = byId('workflow-form');
@@ -63,12 +74,29 @@ export function createWorkflowsPanel(orchestratorUrl) {
     }
   };
 
+  /** Every state each workflow was seen in, in order: the page shows (and tests read) how it progressed. */
+  const seen = new Map();
+  let shown = [];
+  const note = (w) => {
+    const states = seen.get(w.id) ?? [];
+    const now = `${w.state}:${(w.steps ?? []).map((s) => s.state).join('/')}`;
+    if (states[states.length - 1] !== now) states.push(now);
+    seen.set(w.id, states);
+    return states;
+  };
+
   const render = (workflows) => {
+    shown = workflows;
     list.replaceChildren(
       ...workflows.map((w) =>
         h(
           'li',
-          { class: `workflow ${w.state}`, 'data-id': w.id, 'data-state': w.state },
+          {
+            class: `workflow ${w.state}`,
+            'data-id': w.id,
+            'data-state': w.state,
+            'data-seen': note(w).join(' '),
+          },
           h(
             'div',
             { class: 'workflow-head' },
@@ -80,6 +108,7 @@ export function createWorkflowsPanel(orchestratorUrl) {
               : null,
           ),
           h('ol', { class: 'steps' }, (w.steps ?? []).map(stepView)),
+          lastEntry(w),
         ),
       ),
     );
@@ -138,6 +167,8 @@ export function createWorkflowsPanel(orchestratorUrl) {
         return;
       }
       message.textContent = `started ${answer.id}`;
+      // Shown at once, in the state the orchestrator answered with; polling follows it from there.
+      render([answer, ...shown.filter((w) => w.id !== answer.id)]);
     } catch (error) {
       message.className = 'message error';
       message.textContent = `could not reach the orchestrator: ${error.message}`;
