@@ -92,6 +92,8 @@ export class Autoscaler {
     const base = { service: o.service, group: o.group, time: now, lag, partitions, current, desired };
     const why = `lag ${lag} over ${partitions} partition(s) at ${o.lagPerReplica} per replica wants ${desired} (min ${o.min}, max ${o.max})`;
     let decision: ScaleDecision | null = null;
+    // A hold is reported once per stretch of wanting fewer replicas.
+    if (desired >= current) this.#heldAt = null;
     if (desired > current) {
       decision = {
         ...base,
