@@ -75,7 +75,12 @@ async function host(t: TestContext, bus: Bus, definition: ServiceDefinition): Pr
  * The simulator replays the real BTCUSDT capture of 2024-08-08 at full speed, so its REST klines
  * are real market history (1s klines over about six minutes); PostgreSQL in a fresh schema.
  */
-export async function orchestratorStack(t: TestContext, bus: Bus, prefix: string): Promise<Stack> {
+export async function orchestratorStack(
+  t: TestContext,
+  bus: Bus,
+  prefix: string,
+  store: 'postgres' | 'pglite' = 'postgres',
+): Promise<Stack> {
   const sim = await startSimulator({ port: 0, replay: { files: [CAPTURE], speed: 'max' } });
   defer(t, () => sim.close());
   // The replay starts with its first subscriber; its trades build the REST klines as they go.
@@ -90,10 +95,12 @@ export async function orchestratorStack(t: TestContext, bus: Bus, prefix: string
   const klines = (await rest.json()) as RestKline[];
   assert.ok(klines.length > 300, `the replay built ${klines.length} 1s klines`);
 
-  const schema = await tempSchema(t, `sf_${prefix}`);
-  const dbUrl = await postgresUrl();
+  // PGlite is one connection in this process: the jobs get the open database itself.
+  const schema = store === 'postgres' ? await tempSchema(t, `sf_${prefix.replace(/-/g, '_')}`) : 'public';
+  const dbUrl = store === 'postgres' ? await postgresUrl() : 'pglite:memory';
   const db = await openDatabase(dbUrl, { schema });
   defer(t, () => db.close());
+  const database = store === 'postgres' ? { database: dbUrl, schema } : { database: db };
   const topics = {
     ...normalizedTopics(`${prefix}`),
     raw: renamed(rawTopics.binance, `${prefix}-raw`),
@@ -117,8 +124,7 @@ export async function orchestratorStack(t: TestContext, bus: Bus, prefix: string
         bus,
         createJobs({
           name: jobsName,
-          database: dbUrl,
-          schema,
+          ...database,
           restUrls: { binance: sim.restUrl, 'binance-futures': sim.futuresRestUrl },
           pageLimit: 20,
           progressMs: 100,
