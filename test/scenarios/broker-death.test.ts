@@ -37,6 +37,8 @@ test(
       result.sentBeforeKill > 0 && result.sentBeforeKill < result.produced / 2,
       `killed mid-stream, after ${result.sentBeforeKill} of ${result.produced}`,
     );
+    assert.ok(result.onLog >= result.produced, `the log holds ${result.onLog} records`);
+    t.diagnostic(result.checks.join('; '));
     assert.deepEqual(await findBrokerProcesses(home), [], 'the cluster is stopped');
   },
 );
