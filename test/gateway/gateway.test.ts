@@ -9,7 +9,7 @@ import { type Alert } from '../../src/contracts/schema/alerts.ts';
 import { type BookDepth, type BookTop } from '../../src/contracts/schema/book.ts';
 import { createGateway, GatewayConfigError } from '../../src/services/gateway/index.ts';
 import { backends, embeddedBackend, eventually, tempGroup } from '../helpers/backends.ts';
-import { capturedTrades, produceValues } from '../runtime/helpers.ts';
+import { capturedTrades, controlCommand, produceValues } from '../runtime/helpers.ts';
 import {
   capturedDepths,
   capturedTops,
@@ -283,6 +283,41 @@ describe('gateway on embedded', () => {
       );
       assert.equal(topsIn(client.messages).length, 1, 'only the valid top was delivered');
       assert.equal((gateway.stats() as { decodeErrors: number }).decodeErrors, 1);
+    },
+  );
+
+  it(
+    'is on the control plane: its own started event reaches the page, a ping is answered with a pong',
+    { timeout: 60_000 },
+    async (t) => {
+      const bus = await embeddedBackend.open(t);
+      const gateway = await startTestGateway(t, bus, gatewayTopics('gw-control'), { conflateMs: 50 });
+      const client = await FeedClient.open(t, gateway.url);
+      type Event = { service: string; event: string; command_id?: string };
+      const eventsOf = (ms: readonly Message[]) =>
+        ms.flatMap((m) =>
+          ((m.g?.['events'] as Array<{ value: Event }> | undefined) ?? []).map((e) => e.value),
+        );
+      await client.waitFor("the gateway's started event", (ms) =>
+        eventsOf(ms).some((e) => e.service === 'gateway' && e.event === 'started'),
+      );
+      const producer = bus.producer();
+      t.after(() => producer.close());
+      await producer.send(
+        controlCommand({ id: 'ping-gw-1', queueId: 'gateway', target: 'gateway', command: 'ping' }),
+      );
+      await producer.send(
+        controlCommand({ id: 'pause-gw-1', queueId: 'gateway', target: 'gateway', command: 'pause' }),
+      );
+      await client.waitFor('the pong and the error', (ms) => {
+        const events = eventsOf(ms);
+        return (
+          events.some((e) => e.event === 'pong' && e.command_id === 'ping-gw-1') &&
+          events.some((e) => e.event === 'error' && e.command_id === 'pause-gw-1')
+        );
+      });
+      const error = eventsOf(client.messages).find((e) => e.event === 'error') as Event & { reason: string };
+      assert.match(error.reason, /the gateway answers ping only/);
     },
   );
 

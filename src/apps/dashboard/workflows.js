@@ -16,11 +16,9 @@ function localInput(ms) {
 }
 
 function stepView(s) {
-  const pct = s.total
-    ? Math.min(100, Math.round((s.loaded / s.total) * 100))
-    : s.state === 'succeeded'
-      ? 100
-      : 0;
+  // A finished step is full whatever its counts say (a backfill's total is an estimate in pages).
+  const pct =
+    s.state === 'succeeded' ? 100 : s.total ? Math.min(100, Math.round((s.loaded / s.total) * 100)) : 0;
   return h(
     'li',
     { class: `step ${s.state}`, 'data-step': s.name, 'data-state': s.state },

@@ -10,6 +10,7 @@ import { createRequestHandler } from './http.ts';
 import { LagSampler } from './lag.ts';
 import { type GatewayOptions, resolveGatewayOptions, type ResolvedGatewayOptions } from './options.ts';
 import { MarketState } from './state.ts';
+import { GatewayTelemetry } from './telemetry.ts';
 
 export { GatewayConfigError, type GatewayOptions, type GatewayTopics } from './options.ts';
 export { type GroupSample, type LagSample } from './lag.ts';
@@ -37,6 +38,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const feed = new BusFeed(o, state);
   const lag = new LagSampler(o);
   const hub = new ClientHub(o, state, lag);
+  const telemetry = new GatewayTelemetry(o);
   const startedAt = Date.now();
   let server: Server | null = null;
   let wss: WebSocketServer | null = null;
@@ -162,11 +164,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         server!.listen(o.port, o.host, () => resolve());
       });
       port = (server.address() as AddressInfo).port;
+      await telemetry.start();
       running = true;
     },
     stop() {
       stopping ??= (async () => {
         running = false;
+        await telemetry.stop('stopped');
         hub.stop();
         wss?.close();
         if (server) {
