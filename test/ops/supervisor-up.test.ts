@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
+import { childMetricsPort } from '../../src/apps/cli/commands/up.ts';
 import { openBus } from '../../src/bus/open.ts';
 import { defer, eventually, kafkaBackend, kafkaBootstrap } from '../helpers/backends.ts';
 import { postgresSkipReason, postgresUrl, tempSchema } from '../helpers/postgres.ts';
@@ -18,6 +19,8 @@ describe('streamforge up in cluster mode (Kafka + PostgreSQL)', { skip: kafkaBac
     { timeout: 240_000 },
     async (t) => {
       const schema = await tempSchema(t, 'sf_up');
+      // Replicas serve /metrics on fixed ports from this base (a random one, away from other tests).
+      const metricsBase = 20_000 + Math.floor(Math.random() * 20_000);
       const child = spawn(
         process.execPath,
         [
@@ -35,6 +38,8 @@ describe('streamforge up in cluster mode (Kafka + PostgreSQL)', { skip: kafkaBac
           'BTCUSDT,ETHUSDT',
           '--replicas',
           'orderbook=2',
+          '--metrics-port',
+          String(metricsBase),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -61,6 +66,14 @@ describe('streamforge up in cluster mode (Kafka + PostgreSQL)', { skip: kafkaBac
         group.members.every((m) => m.assignment.length > 0),
         'both replicas have partitions',
       );
+
+      // Each orderbook replica serves its own /health on the port derived from the base.
+      for (const replica of [0, 1]) {
+        const port = childMetricsPort(metricsBase, 'orderbook', replica);
+        const health = await fetch(`http://127.0.0.1:${port}/health`);
+        assert.equal(health.status, 200, `orderbook#${replica} /health on port ${port}`);
+        assert.match(await health.text(), new RegExp(`r${replica}-orderbook-0`));
+      }
 
       // The status line names the replicas and the lag of each group, and data flows to PostgreSQL.
       assert.ok(

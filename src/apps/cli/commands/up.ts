@@ -279,6 +279,18 @@ async function publishSupervisorEvent(
   );
 }
 
+/**
+ * Where replica `replica` of `service` serves /metrics: a fixed port from the configured base
+ * (base + 1 + 64 x the service's place in the list + the replica), so that Prometheus can be
+ * pointed at them; 0 (any free port) when the base is 0 or the port would not exist.
+ */
+export function childMetricsPort(base: number, service: string, replica: number): number {
+  if (base === 0) return 0;
+  const index = PLATFORM_SERVICES.findIndex((p) => p.name === service);
+  const port = base + 1 + 64 * Math.max(0, index) + replica;
+  return port <= 65535 ? port : 0;
+}
+
 /** Waits until each consuming service's group has as many members as the supervisor runs replicas; false on timeout. */
 async function waitForMembers(
   admin: Admin,
@@ -334,7 +346,7 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
         '--log-level',
         effective.log.level === 'silent' ? 'silent' : effective.log.level,
         '--metrics-port',
-        '0',
+        String(childMetricsPort(effective.ports.metrics, service, replica)),
       ],
       env: childEnv,
     }),
@@ -407,6 +419,12 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
       failed.then(() => 'failed'),
     ]);
     if (joined === true) log('Every replica has joined its group.');
+    if (effective.ports.metrics !== 0)
+      log(
+        `Metrics of the replicas: http://127.0.0.1:<port>/metrics, ports ${PLATFORM_SERVICES.map(
+          (p) => `${p.name} ${childMetricsPort(effective.ports.metrics, p.name, 0)}+`,
+        ).join(', ')}`,
+      );
     else if (joined === false)
       log('Not every replica joined within 180 s; running anyway (see the output above).');
     stop.armTimer();
