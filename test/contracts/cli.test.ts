@@ -17,7 +17,7 @@ describe('streamforge catalog', () => {
     assert.match(lines[0]!, /^NAME\s+OWNER\s+PARTITIONS\s+POLICY\s+KEY\s+SCHEMA$/);
     assert.equal(lines.length, catalog.products.length + 1);
     assert.match(r.stdout, /\nmd\.trades\s+market-data\s+12\s+delete 7d\s+exchange:symbol\s+v1\n/);
-    assert.match(r.stdout, /\nqueue-events\s+platform\s+3\s+delete 7d\s+queue_id\s+v2\n/);
+    assert.match(r.stdout, /\nqueue-events\s+platform\s+3\s+delete 7d\s+queue_id\s+v3\n/);
     assert.match(r.stdout, /\nmd\.instruments\s+market-data\s+6\s+compact\s+exchange:symbol\s+v1\n/);
     assert.match(r.stdout, /\nmd\.raw\.kraken\s+market-data\s+6\s+delete 3d\s+exchange:symbol\s+bytes\n/);
   });
