@@ -344,7 +344,7 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
         '--instance-prefix',
         `${os.hostname()}-r${replica}`,
         '--log-level',
-        effective.log.level === 'silent' ? 'silent' : effective.log.level,
+        effective.log.level,
         '--metrics-port',
         String(childMetricsPort(effective.ports.metrics, service, replica)),
       ],
@@ -378,6 +378,11 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
     const definitions = new Map(
       await Promise.all(PLATFORM_SERVICES.map(async (p) => [p.name, await p.create(effective)] as const)),
     );
+    for (const name of Object.keys(effective.autoscale))
+      if (definitions.get(name as PlatformServiceName)!.consumes.length === 0)
+        throw new UsageError(
+          `autoscale ${name}: ${name} reads no topic, so it has no consumer lag to scale on; autoscale a service that consumes (orderbook, candles, ...)`,
+        );
     // Topics first: the autoscalers read lag on them before the first replica has created them.
     await ensureTopics(
       bus,
