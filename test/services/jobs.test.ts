@@ -40,24 +40,27 @@ describe('job worker on embedded and PGlite', () => {
       const raw = renamed(rawTopics.binance, 'jobs-raw');
       await tempProductTopics(t, bus, [raw]);
       const name = uniqueName('jobs');
-      const host = new ServiceHost({
-        bus,
-        services: [
-          {
-            definition: createJobs({
-              name,
-              database: db,
-              restUrls: { binance: sim.restUrl, 'binance-futures': sim.futuresRestUrl },
-              pageLimit: 5,
-              progressMs: 50,
-              topics: { raw: { binance: raw } },
-            }),
-          },
-        ],
-        logLevel: 'silent',
-        heartbeatMs: 0,
-        lagIntervalMs: 0,
-      });
+      const worker = (instancePrefix: string) =>
+        new ServiceHost({
+          bus,
+          services: [
+            {
+              definition: createJobs({
+                name,
+                database: db,
+                restUrls: { binance: sim.restUrl, 'binance-futures': sim.futuresRestUrl },
+                pageLimit: 5,
+                progressMs: 50,
+                topics: { raw: { binance: raw } },
+              }),
+            },
+          ],
+          instancePrefix,
+          logLevel: 'silent',
+          heartbeatMs: 0,
+          lagIntervalMs: 0,
+        });
+      const host = worker('w1');
       defer(t, () => host.stop('test over'));
       await host.start();
       const events = await follow(bus, queueEvents.topic);
@@ -134,6 +137,34 @@ describe('job worker on embedded and PGlite', () => {
         of(badQueue)[0]!['reason'] as string,
         /args\.job is missing; give one of backfill, persist, features/,
       );
+
+      // A second worker process (its own definition, the same database): each job runs in one of them.
+      const second = worker('w2');
+      defer(t, () => second.stop('test over'));
+      await second.start();
+      const half = `${queue.slice(0, -'-backfill'.length)}x-backfill`;
+      const halfArgs = { ...args, from: klines[100]![0] };
+      await producer.send(
+        controlCommand({ id: 'both-1', queueId: half, target: name, command: 'start', args: halfArgs }),
+      );
+      assert.ok(await eventually(() => of(half).some((e) => e['event'] === 'finished'), 60_000));
+      await producer.send(controlCommand({ id: 'both-ping', queueId: name, target: name, command: 'ping' }));
+      assert.ok(
+        await eventually(() => of(name).filter((e) => e['command_id'] === 'both-ping').length === 2, 30_000),
+        'both workers handled everything before the ping',
+      );
+      assert.deepEqual(
+        of(half)
+          .map((e) => e['event'])
+          .filter((e) => e !== 'loading'),
+        ['started', 'finished'],
+        'one worker claimed the job, the other left it alone',
+      );
+      const after = await readAll(bus, raw.topic, () => false, 1000);
+      const added = after
+        .slice(pages.length)
+        .reduce((n, r) => n + (JSON.parse(r.value!.toString()) as unknown[]).length, 0);
+      assert.equal(added, klines.length - 100, 'the half range was loaded once');
 
       // The instance's own queue keeps the runtime's meaning; a stop for a job it does not run leaves it alone.
       await producer.send(controlCommand({ id: 'own-start', queueId: name, target: name, command: 'start' }));

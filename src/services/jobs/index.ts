@@ -16,7 +16,7 @@ import { DatabaseLease } from '../writer/lease.ts';
 import { expectedKlines, jobSpec, type JobSpec } from './args.ts';
 import { runFeatures } from './features.ts';
 import { runPersist } from './persist.ts';
-import { beginJob, endJob, JobStates, loadJob, sqlCheckpoints } from './store.ts';
+import { claimJob, endJob, JobStates, loadJob, sqlCheckpoints } from './store.ts';
 
 export { computeFeatures, WINDOWS } from './features.ts';
 export { JobArgsError, jobSpec, type JobSpec } from './args.ts';
@@ -55,7 +55,9 @@ interface RunningJob {
  * run twice (a start with a higher attempt replaces the running one); a start for a finished job
  * is answered `finished` at once; any other start resumes from the job's checkpoint in the jobs
  * table, which moves only past work that is durable (raw pages acknowledged by the bus, klines
- * committed in SQL). One worker instance runs a job: jobs are not shared between replicas.
+ * committed in SQL). Workers claim a job in the jobs table (one attempt, one worker), so replicas
+ * in any number of processes never run a job twice; a worker that died holding a job leaves it to
+ * the orchestrator's next attempt.
  */
 export function createJobs(options: JobsOptions): ServiceDefinition {
   const name = options.name ?? 'jobs';
@@ -97,7 +99,6 @@ export function createJobs(options: JobsOptions): ServiceDefinition {
       const q = spec.queueId;
       try {
         const loaded = await lease.use(ctx.signal, async (db) => {
-          await beginJob(db, spec);
           await ctx.report(q, 'started', { command_id: commandId });
           const result = await run(spec, db, ctx, abort.signal, progress);
           if (abort.signal.aborted) return null;
@@ -214,11 +215,17 @@ export function createJobs(options: JobsOptions): ServiceDefinition {
           current.abort.abort(`superseded by attempt ${spec.attempt}`);
           await current.done;
         }
-        const row = await lease.use(ctx.signal, (db) => loadJob(db, spec.queueId));
+        const { row, claimed } = await lease.use(ctx.signal, async (db) => {
+          const before = await loadJob(db, spec.queueId);
+          if (before?.state === JobStates.FINISHED) return { row: before, claimed: false };
+          return { row: before, claimed: await claimJob(db, spec) };
+        });
         if (row?.state === JobStates.FINISHED) {
           await ctx.report(spec.queueId, 'finished', { loaded: row.loaded, command_id: command.command_id });
           return;
         }
+        // Another worker holds this attempt: it answers; a second copy would write everything twice.
+        if (!claimed) return;
         launch(spec, ctx, command.command_id);
       },
       stop(command: LifecycleQueueCommand) {

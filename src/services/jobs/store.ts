@@ -47,13 +47,19 @@ export async function loadJob(db: SqlExecutor, queueId: string): Promise<JobRow 
   return rows[0] ? toRow(rows[0]) : null;
 }
 
-/** Marks a job running at `attempt`, keeping its progress and checkpoint from earlier attempts. */
-export async function beginJob(db: SqlExecutor, spec: JobSpec): Promise<void> {
-  await db.query(
+/**
+ * Claims a job for `attempt`, keeping its progress and checkpoint from earlier attempts: false when
+ * another worker runs it at this attempt or a later one, or it is finished. A worker that died
+ * with the job leaves it `running`; the orchestrator's next attempt (a higher number) claims it.
+ */
+export async function claimJob(db: SqlExecutor, spec: JobSpec): Promise<boolean> {
+  const rows = await db.query(
     `INSERT INTO jobs (queue_id, job, workflow_id, args, state, attempt, updated_at)
      VALUES ($1, $2, $3, $4, 'running', $5, $6)
      ON CONFLICT (queue_id) DO UPDATE SET state = 'running', attempt = EXCLUDED.attempt,
-       error = NULL, updated_at = EXCLUDED.updated_at`,
+       error = NULL, updated_at = EXCLUDED.updated_at
+     WHERE jobs.state IN ('failed', 'interrupted') OR (jobs.state = 'running' AND jobs.attempt < EXCLUDED.attempt)
+     RETURNING queue_id`,
     [
       spec.queueId,
       spec.job,
@@ -69,6 +75,7 @@ export async function beginJob(db: SqlExecutor, spec: JobSpec): Promise<void> {
       Date.now(),
     ],
   );
+  return rows.length === 1;
 }
 
 export async function endJob(

@@ -74,6 +74,10 @@ export function createOrchestrator(
     tables: { workflows: product },
     startFrom: 'earliest',
     async onStart(ctx: BackgroundContext) {
+      if (engine)
+        throw new Error(
+          `${name}: one orchestrator instance per definition (run it with --replicas 1); the workflows live in its memory`,
+        );
       const e = new WorkflowEngine({
         service: name,
         instance: ctx.instance,
