@@ -26,6 +26,7 @@ export {
   loadConfig,
   type LoadOptions,
 } from './load.ts';
-export { effectiveLeaves, formatConfig, MASK, maskedConfig, maskUrl, maskValue } from './print.ts';
+export { MASK, maskUrl, maskValue } from './mask.ts';
+export { effectiveLeaves, formatConfig, maskedConfig } from './print.ts';
 export { marketUrls, PLATFORM_SERVICES, type PlatformService, platformService } from './platform.ts';
 export { FlagSyntaxError, kafkaBusFlag, parseAutoscaleFlag, parseReplicasFlag } from './flags.ts';

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { closeMatches } from '../contracts/suggest.ts';
 import { defaultDatabaseUrl } from '../services/writer/config.ts';
 import { describeAllowed, LEAF_BY_PATH, LEAVES, objectAt, parseText } from './leaves.ts';
+import { maskValue } from './mask.ts';
 import {
   AUTOSCALE_DEFAULTS,
   type Config,
@@ -63,7 +64,8 @@ export class ConfigError extends Error {
 function formatIssue(issue: ConfigIssue): string {
   const where = describeSource(issue.source);
   const at = issue.path === '' ? '' : ` ${issue.path}`;
-  const value = issue.value === undefined ? '' : ` = ${JSON.stringify(issue.value)}`;
+  // Secrets never reach a message: a wrong API key or a database address shows masked.
+  const value = issue.value === undefined ? '' : ` = ${JSON.stringify(maskValue(issue.path, issue.value))}`;
   return `${where}:${at}${value}${at || value ? ':' : ''} ${issue.message}`;
 }
 

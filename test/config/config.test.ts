@@ -313,6 +313,10 @@ describe('secrets', () => {
     assert.match(text, /^binance\.apiKey +\*\*\*\* +\(env STREAMFORGE_BINANCE_API_KEY\)$/m);
     assert.match(text, /^database\.url +postgres:\/\/sf:\*\*\*\*@db:5432\/md/m);
     assert.equal(loaded.config.binance.apiSecret, 'secret-XYZZY', 'the services still get the real value');
+    // Nor in errors: a wrong address is shown with its password masked.
+    const wrong = problem({ env: { STREAMFORGE_DATABASE_URL: 'mysql://sf:topsecret@db/md' } });
+    assert.match(wrong, /database\.url = "mysql:\/\/sf:\*\*\*\*@db\/md": must be postgres:/);
+    assert.ok(!wrong.includes('topsecret'), wrong);
 
     // The command as a user runs it (registered in the CLI by the lead: `streamforge config print`).
     const file = await tempFile(
