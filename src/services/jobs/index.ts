@@ -21,6 +21,9 @@ import { claimJob, endJob, JobStates, loadJob, sqlCheckpoints } from './store.ts
 export { computeFeatures, WINDOWS } from './features.ts';
 export { JobArgsError, jobSpec, type JobSpec } from './args.ts';
 
+/** How far before its workflow's backfill began the persist step starts reading md.klines. */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+
 /** Queue ids of workflow jobs: `wf-<workflow id>-<step>`. */
 export const JOB_QUEUE_PREFIX = 'wf-';
 
@@ -164,6 +167,8 @@ export function createJobs(options: JobsOptions): ServiceDefinition {
           ? await loadJob(db, `${JOB_QUEUE_PREFIX}${spec.workflowId}-backfill`)
           : null;
         const expected = backfill?.state === JobStates.FINISHED ? backfill.loaded : expectedKlines(spec);
+        // The records' timestamps are their producer's clock: a margin for clocks that disagree.
+        const since = backfill?.firstStartedAt == null ? null : backfill.firstStartedAt - CLOCK_MARGIN_MS;
         return runPersist({
           spec,
           db,
@@ -172,6 +177,7 @@ export function createJobs(options: JobsOptions): ServiceDefinition {
           clientId: `${ctx.instance}-${spec.queueId}`,
           signal,
           expected,
+          since,
           progress,
         });
       }

@@ -17,6 +17,12 @@ export interface PersistRun {
   readonly signal: AbortSignal;
   /** Klines the range must have before the job is done. */
   readonly expected: number;
+  /**
+   * Where a first attempt starts reading: the first record written at or after this time (the
+   * workflow's backfill began a little later, so every kline it caused is after it); from the
+   * beginning of the partition when null.
+   */
+  readonly since: number | null;
   progress(loaded: number, total: number): void;
 }
 
@@ -25,7 +31,7 @@ const CHUNK = 500;
 
 /**
  * Reads the instrument's partition of md.klines from the job's checkpoint (the next offset, saved
- * in the same transaction as the rows it covers) or from the beginning, keeps the klines of the
+ * in the same transaction as the rows it covers), else from `since`, else from the beginning; keeps the klines of the
  * job's interval and range, and upserts them by (exchange, symbol, interval, open time): a kline
  * read twice, as interim and final or after a restart, is one row holding its latest values. The
  * job ends when every expected kline is stored; until then it waits for the parser to produce
@@ -43,6 +49,7 @@ export async function runPersist(run: PersistRun): Promise<number> {
     await consumer.assign([tp]);
     const checkpoint = (await loadJob(db, spec.queueId))?.checkpoint as { offset?: number } | null;
     if (checkpoint && Number.isSafeInteger(checkpoint.offset)) consumer.seek(tp, checkpoint.offset!);
+    else if (run.since !== null) await consumer.seekToTimestamp(run.since, [tp]);
     else await consumer.seekToBeginning([tp]);
     while (!signal.aborted && stored < run.expected) {
       const records = await consumer.poll({ timeoutMs: 500 });

@@ -19,6 +19,8 @@ export interface JobRow {
   readonly loaded: number;
   readonly total: number | null;
   readonly checkpoint: unknown;
+  /** When its first attempt was claimed (ms since the epoch). */
+  readonly firstStartedAt: number | null;
 }
 
 interface RawRow {
@@ -28,6 +30,7 @@ interface RawRow {
   loaded: string | number;
   total: string | number | null;
   checkpoint: unknown;
+  first_started_at: string | number | null;
 }
 
 const toRow = (r: RawRow): JobRow => ({
@@ -37,11 +40,12 @@ const toRow = (r: RawRow): JobRow => ({
   loaded: Number(r.loaded),
   total: r.total === null ? null : Number(r.total),
   checkpoint: typeof r.checkpoint === 'string' ? JSON.parse(r.checkpoint) : r.checkpoint,
+  firstStartedAt: r.first_started_at === null ? null : Number(r.first_started_at),
 });
 
 export async function loadJob(db: SqlExecutor, queueId: string): Promise<JobRow | null> {
   const rows = await db.query<RawRow>(
-    'SELECT queue_id, state, attempt, loaded, total, checkpoint FROM jobs WHERE queue_id = $1',
+    'SELECT queue_id, state, attempt, loaded, total, checkpoint, first_started_at FROM jobs WHERE queue_id = $1',
     [queueId],
   );
   return rows[0] ? toRow(rows[0]) : null;
@@ -54,8 +58,8 @@ export async function loadJob(db: SqlExecutor, queueId: string): Promise<JobRow 
  */
 export async function claimJob(db: SqlExecutor, spec: JobSpec): Promise<boolean> {
   const rows = await db.query(
-    `INSERT INTO jobs (queue_id, job, workflow_id, args, state, attempt, updated_at)
-     VALUES ($1, $2, $3, $4, 'running', $5, $6)
+    `INSERT INTO jobs (queue_id, job, workflow_id, args, state, attempt, updated_at, first_started_at)
+     VALUES ($1, $2, $3, $4, 'running', $5, $6, $6)
      ON CONFLICT (queue_id) DO UPDATE SET state = 'running', attempt = EXCLUDED.attempt,
        error = NULL, updated_at = EXCLUDED.updated_at
      WHERE jobs.state IN ('failed', 'interrupted') OR (jobs.state = 'running' AND jobs.attempt < EXCLUDED.attempt)
