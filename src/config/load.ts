@@ -198,6 +198,17 @@ function applyDocument(
   }
 }
 
+/**
+ * A parser's complaint without the text it quotes: V8 quotes the JSON around the mistake and
+ * YAML adds a code frame, either of which may hold a secret.
+ */
+function parseComplaint(error: unknown): string {
+  return (error as Error).message
+    .split('\n')[0]!
+    .replace(/,? ".*" is not valid JSON$/, '')
+    .replace(/:$/, '');
+}
+
 function readDocument(file: string, issues: ConfigIssue[]): unknown {
   const source: ConfigSource = { kind: 'file', file };
   const ext = path.extname(file).toLowerCase();
@@ -229,7 +240,7 @@ function readDocument(file: string, issues: ConfigIssue[]): unknown {
     issues.push({
       source,
       path: '',
-      message: `is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+      message: `is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${parseComplaint(error)}`,
     });
     return undefined;
   }
@@ -430,7 +441,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       issues.push({
         source: { kind: 'inline' },
         path: '',
-        message: `is not JSON: ${(error as Error).message}`,
+        message: `is not valid JSON: ${parseComplaint(error)}`,
       });
     }
     if (doc !== undefined) applyDocument(config, doc, { kind: 'inline' }, sources, issues);

@@ -317,6 +317,18 @@ describe('secrets', () => {
     const wrong = problem({ env: { STREAMFORGE_DATABASE_URL: 'mysql://sf:topsecret@db/md' } });
     assert.match(wrong, /database\.url = "mysql:\/\/sf:\*\*\*\*@db\/md": must be postgres:/);
     assert.ok(!wrong.includes('topsecret'), wrong);
+    // A document that does not parse is not quoted back.
+    const inline = problem({ env: { STREAMFORGE_CONFIG_JSON: '{"binance":{"apiKey":"sekrit-123" x}}' } });
+    assert.match(inline, /^STREAMFORGE_CONFIG_JSON \(from the supervisor\): is not valid JSON: /);
+    assert.ok(!inline.includes('sekrit'), inline);
+    const leakFile = await tempFile(t, 'leak.json', '{"binance": {"apiSecret": "sekrit-456",}}');
+    const fromFile = problem({ file: leakFile });
+    assert.match(fromFile, /is not valid JSON: /);
+    assert.ok(!fromFile.includes('sekrit'), fromFile);
+    const yamlFile = await tempFile(t, 'leak.yaml', 'binance:\n  apiSecret: "sekrit-789\n  x: [\n');
+    const fromYaml = problem({ file: yamlFile });
+    assert.match(fromYaml, /is not valid YAML: /);
+    assert.ok(!fromYaml.includes('sekrit'), fromYaml);
 
     // The command as a user runs it (registered in the CLI by the lead: `streamforge config print`).
     const file = await tempFile(
