@@ -45,6 +45,9 @@ describe('orchestrator watchdog on kafka and PostgreSQL', { skip: kafkaBackend.s
       assert.equal(b.status, 201, JSON.stringify(b.json));
       const idA = a.json['id'] as string;
       const idB = b.json['id'] as string;
+      // A job that fails (the exchange does not list the symbol) is an attempt used up as well.
+      const c = await post(`${strict.url}/api/workflows`, { ...request, symbol: 'NOPEUSDT' });
+      assert.equal(c.status, 201, JSON.stringify(c.json));
 
       // No parser runs: the backfills finish, but no kline reaches md.klines and persist makes no progress.
       const failed = await waitFor(
@@ -70,6 +73,18 @@ describe('orchestrator watchdog on kafka and PostgreSQL', { skip: kafkaBackend.s
         ['stuck', 'retry-limit'],
       );
       assert.equal(failed.history.at(-1)!.event, 'failed');
+      const refused = await waitFor(
+        () => strict.url,
+        c.json['id'] as string,
+        (w) => w.state === 'failed',
+        'the workflow of an unlisted symbol failed',
+      );
+      assert.equal(refused.steps[0]!.state, 'failed');
+      assert.match(
+        refused.steps[0]!.error ?? '',
+        /^attempt 1 failed: .*code -1121: Invalid symbol\..*; retry limit 0 reached$/,
+      );
+      assert.ok(refused.history.some((h) => h.event === 'error' && h.step === 'backfill'));
 
       const restarted = await waitFor(
         () => retrying.url,
