@@ -12,6 +12,7 @@ import { defaultDatabaseUrl } from '../writer/config.ts';
 import { migrate } from '../writer/db/migrate.ts';
 import { openDatabase } from '../writer/db/open.ts';
 import { type SqlDatabase } from '../writer/db/types.ts';
+import { redact } from '../writer/db/url.ts';
 import { DatabaseLease } from '../writer/lease.ts';
 import { expectedKlines, jobSpec, type JobSpec } from './args.ts';
 import { runFeatures } from './features.ts';
@@ -73,11 +74,24 @@ export function createJobs(options: JobsOptions): ServiceDefinition {
   const external = typeof options.database !== 'string' ? options.database : null;
   const lease = new DatabaseLease(
     async () => {
-      const db =
-        external ??
-        (await openDatabase(options.database as string, options.schema ? { schema: options.schema } : {}));
-      await migrate(db);
-      return db;
+      if (external) {
+        await migrate(external);
+        return external;
+      }
+      const url = options.database as string;
+      let db: SqlDatabase | null = null;
+      try {
+        db = await openDatabase(url, options.schema ? { schema: options.schema } : {});
+        await migrate(db);
+        return db;
+      } catch (error) {
+        await db?.close().catch(() => undefined);
+        throw new Error(
+          `the job worker could not open its database ${redact(url)}: ${errorMessage(error)}; ` +
+            'check STREAMFORGE_DATABASE_URL (postgres://user@host:port/db or pglite:<dir>)',
+          { cause: error },
+        );
+      }
     },
     async (db) => {
       if (!external) await db.close();
