@@ -41,7 +41,13 @@ describe('streamforge up in cluster mode (Kafka + PostgreSQL)', { skip: kafkaBac
           '--metrics-port',
           String(metricsBase),
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          // A variable the flag overrides: the children must follow up's effective configuration
+          // (the schema from --set), not this variable they would otherwise read themselves; the
+          // writer would then store into another schema and the check of the trades would fail.
+          env: { ...process.env, STREAMFORGE_DATABASE_SCHEMA: 'sf_not_this_schema' },
+        },
       );
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
