@@ -80,9 +80,10 @@ export const ConfigSchema = obj(
       {
         url: opt(
           Type.String({
-            pattern: '^(postgres(ql)?://\\S+|pglite:\\S+)$',
+            // A plain directory is PGlite too, as the writer has always read it.
+            pattern: '^(postgres(ql)?://\\S+|pglite:\\S+|(?![A-Za-z][A-Za-z0-9+.-]*:)\\S+)$',
             description:
-              'postgres://user@host:port/db or pglite:<dir> (default: PostgreSQL with Kafka, PGlite beside the embedded log)',
+              'postgres://user@host:port/db, pglite:<dir> or a directory (default: PostgreSQL with Kafka, PGlite beside the embedded log)',
           }),
         ),
         schema: opt(
