@@ -24,9 +24,25 @@ export function createBookPanel() {
       );
     });
 
+  /**
+   * md.book.depth comes on the order book's depth interval (1 s by default), md.book.top on every
+   * change of the top: a top newer than the depth replaces the depth's levels it has overtaken, so
+   * the ladder's best levels move at the top's pace. Numbers only order levels; the text shown is
+   * always the exchange's.
+   */
+  const merged = (side) => {
+    const levels = depth?.[side === 'bid' ? 'bids' : 'asks'] ?? [];
+    const best = top?.[side];
+    const newer = top && depth && (top.lastUpdateId ?? 0) > (depth.lastUpdateId ?? 0);
+    if (!best || !newer) return levels;
+    const p = Number(best[0]);
+    const behind = levels.filter(([price]) => (side === 'bid' ? Number(price) < p : Number(price) > p));
+    return [best, ...behind];
+  };
+
   const drawLadder = () => {
-    const asks = (depth?.asks ?? []).slice(0, LEVELS);
-    const bids = (depth?.bids ?? []).slice(0, LEVELS);
+    const asks = merged('ask').slice(0, LEVELS);
+    const bids = merged('bid').slice(0, LEVELS);
     const maxSize = Math.max(0, ...asks.map((l) => Number(l[1])), ...bids.map((l) => Number(l[1])));
     // Asks above the spread, highest first, so the best ask sits next to the best bid.
     asksBody.replaceChildren(...rows([...asks].reverse(), 'ask', maxSize));
@@ -114,7 +130,10 @@ export function createBookPanel() {
         drawLadder();
         drawDepth();
       }
-      if (m.top) top = m.top;
+      if (m.top) {
+        top = m.top;
+        if (!m.depth) drawLadder();
+      }
       if (m.depth || m.top) {
         drawTop();
         bump(panel, 'updates');
