@@ -78,6 +78,15 @@ for (const [backend, store, skip] of stacks)
           'the backfill loaded every kline of the range',
         );
         assert.equal(done.steps[1]!.loaded, stack.klines.length, 'persist stored every kline');
+        // Progress is kept as the latest entry of a run of progress, not one entry per tick.
+        assert.ok(done.history.some((h) => h.event === 'loading' && h.step === 'backfill'));
+        done.history.forEach((h, i) => {
+          const before = done.history[i - 1];
+          assert.ok(
+            !(h.event === 'loading' && before?.event === 'loading' && before.step === h.step),
+            `history ${i}: two progress entries in a row`,
+          );
+        });
 
         const rows = await stack.db.query<Record<string, string>>(
           `SELECT open_time::text, close_time::text, open::text, high::text, low::text, close::text, volume::text,

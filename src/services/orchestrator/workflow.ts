@@ -330,7 +330,12 @@ export class WorkflowEngine {
 
   /** Adds a history entry and writes the whole workflow out. */
   #record(out: Emitter, w: W, event: string, step: string | null, detail: string, now: number): void {
-    w.history.push({ time: now, event, step, detail: detail.slice(0, 1024) });
+    const entry = { time: now, event, step, detail: detail.slice(0, 1024) };
+    // Progress replaces the progress entry just before it: the history keeps what happened, not every tick.
+    const last = w.history.at(-1);
+    if (event === 'loading' && last?.event === 'loading' && last.step === step)
+      w.history[w.history.length - 1] = entry;
+    else w.history.push(entry);
     // The first entry (created) stays; the oldest of the rest go.
     if (w.history.length > MAX_HISTORY) w.history.splice(1, w.history.length - MAX_HISTORY);
     w.updatedAt = now;
