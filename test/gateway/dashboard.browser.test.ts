@@ -84,7 +84,8 @@ describe('dashboard in headless Chromium', { skip: await postgresSkipReason() },
             }),
           },
           { definition: createParser({ exchanges: ['binance'] }) },
-          { definition: createOrderbook() },
+          // Depth four times a second (the default is once): the ladder's deeper levels stay fresh.
+          { definition: createOrderbook({ depthIntervalMs: 250 }) },
           // Interim candles: the forming candle moves on the chart, as a trader expects.
           { definition: createCandles({ interim: true }) },
           { definition: createDetector() },

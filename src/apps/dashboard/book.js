@@ -1,5 +1,5 @@
 // The order book: a ladder of the top levels with sizes (from md.book.depth, best bid/ask from md.book.top) and a cumulative depth view.
-import { byId, bump, decimalText, h } from './util.js';
+import { byId, bump, clock, decimalText, h } from './util.js';
 
 const LEVELS = 12;
 
@@ -66,7 +66,9 @@ export function createBookPanel() {
     topLine.dataset.bid = bid ? bid[0] : '';
     topLine.dataset.ask = ask ? ask[0] : '';
     // Display only; the exact prices are the texts above.
-    spreadNote.textContent = bid && ask ? `spread ${(Number(ask[0]) - Number(bid[0])).toPrecision(4)}` : '';
+    spreadNote.textContent =
+      (bid && ask ? `spread ${(Number(ask[0]) - Number(bid[0])).toPrecision(4)}` : '') +
+      (depth ? ` · levels as of ${clock(depth.timestamp)}` : '');
   };
 
   const drawDepth = () => {
@@ -78,8 +80,10 @@ export function createBookPanel() {
     if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const bids = (depth?.bids ?? []).map(([p, q]) => [Number(p), Number(q)]);
-    const asks = (depth?.asks ?? []).map(([p, q]) => [Number(p), Number(q)]);
+    const bidLevels = merged('bid');
+    const askLevels = merged('ask');
+    const bids = bidLevels.map(([p, q]) => [Number(p), Number(q)]);
+    const asks = askLevels.map(([p, q]) => [Number(p), Number(q)]);
     if (bids.length === 0 || asks.length === 0) return;
     const cumulative = (levels) => {
       let sum = 0;
@@ -110,8 +114,8 @@ export function createBookPanel() {
     area(a, '#ef5350', 'rgba(239,83,80,0.25)');
     ctx.fillStyle = '#6b7680';
     ctx.font = '10px ui-monospace, monospace';
-    ctx.fillText(decimalText(depth.bids[depth.bids.length - 1][0]), 4, height - 2);
-    const right = decimalText(depth.asks[depth.asks.length - 1][0]);
+    ctx.fillText(decimalText(bidLevels[bidLevels.length - 1][0]), 4, height - 2);
+    const right = decimalText(askLevels[askLevels.length - 1][0]);
     ctx.fillText(right, width - 4 - ctx.measureText(right).width, height - 2);
   };
 
@@ -132,7 +136,10 @@ export function createBookPanel() {
       }
       if (m.top) {
         top = m.top;
-        if (!m.depth) drawLadder();
+        if (!m.depth) {
+          drawLadder();
+          drawDepth();
+        }
       }
       if (m.depth || m.top) {
         drawTop();
