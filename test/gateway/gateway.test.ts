@@ -374,6 +374,16 @@ describe('gateway on embedded', () => {
       const head = await get('/app/app.js', { method: 'HEAD' });
       assert.equal(head.status, 200);
       assert.equal(head.text, '');
+      const health = await get('/health');
+      assert.equal(health.status, 200);
+      assert.equal(JSON.parse(health.text).status, 'ok');
+      const stats = JSON.parse((await get('/api/stats')).text) as {
+        conflateMs: number;
+        clients: { connected: number };
+      };
+      assert.equal(stats.conflateMs, 200);
+      assert.equal(stats.clients.connected, 0);
+      assert.deepEqual(JSON.parse((await get('/api/instruments')).text), { instruments: [] });
       const config = JSON.parse((await get('/config.json')).text);
       assert.equal(config.orchestratorUrl, 'http://127.0.0.1:8081');
 
