@@ -62,6 +62,9 @@ export function createOrchestrator(
   if (!(Number.isInteger(o.retryLimit) && o.retryLimit >= 0))
     throw new Error(`orchestrator retryLimit must be a whole number >= 0, got ${o.retryLimit}`);
   let engine: WorkflowEngine | null = null;
+  // Every write goes through the one background emitter, handler's and watchdog's alike, so the
+  // compacted topic's latest record of a workflow is always its latest state.
+  let background: BackgroundContext | null = null;
   let api: ApiServer | null = null;
   let timer: NodeJS.Timeout | null = null;
 
@@ -88,6 +91,7 @@ export function createOrchestrator(
       });
       for (const [, w] of ctx.table<Workflow | null>('workflows').entries()) if (w) e.restore(w);
       engine = e;
+      background = ctx;
       e.resume(ctx);
       await ctx.flush();
       const book: WorkflowBook = {
@@ -111,8 +115,12 @@ export function createOrchestrator(
       }, o.checkIntervalMs);
       timer.unref();
     },
-    handle(input, ctx) {
-      engine?.onEvent(ctx, input.value);
+    handle(input) {
+      if (engine && background) engine.onEvent(background, input.value);
+    },
+    async afterBatch() {
+      // What the batch's events changed is acknowledged before their offsets are committed.
+      await background?.flush();
     },
     async onStop() {
       if (timer) clearInterval(timer);
@@ -120,6 +128,7 @@ export function createOrchestrator(
       await api?.close();
       api = null;
       engine = null;
+      background = null;
     },
   });
   return Object.defineProperty(definition, 'url', {
