@@ -178,6 +178,7 @@ describe('gateway on embedded', () => {
       );
       const snapshot = slow.messages.findLast((m) => m.t === 'snapshot')!;
       assert.deepEqual(snapshot.m!['top'], lastTop, 'the last top, exactly');
+      assert.ok(snapshot.skipped! > 0, `the snapshot tells the page it missed ${snapshot.skipped} frames`);
       const tape = snapshot.m!['trades'] as Array<{ id: string; price: string }>;
       assert.equal(tape.at(-1)!.id, trades.at(-1)!.tradeId, 'the newest trade is in the snapshot');
       assert.equal(tape.at(-1)!.price, trades.at(-1)!.price);

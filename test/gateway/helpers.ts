@@ -128,6 +128,8 @@ export interface Message {
   readonly g: Record<string, unknown> | null;
   readonly m: Record<string, unknown> | null;
   readonly message?: string;
+  /** On a snapshot: frames this client missed so far. */
+  readonly skipped?: number;
 }
 
 /** A WebSocket client of the gateway's feed that records every message and (unless told not to) acknowledges it at once. */

@@ -30,6 +30,7 @@ const events = createEventsPanel();
 const lag = createLagPanel();
 let tickers = [];
 let frames = 0;
+let skipped = 0;
 
 const showTicker = () => {
   const t = tickers.find((x) => x.instrument === instrument);
@@ -88,7 +89,8 @@ const apply = (msg) => {
     }
   }
   document.body.dataset.frames = String(frames);
-  feedStats.textContent = `${count(frames)} frames`;
+  if (msg.t === 'snapshot') skipped = msg.skipped ?? 0;
+  feedStats.textContent = `${count(frames)} frames${skipped > 0 ? ` · ${count(skipped)} skipped while busy (resynced)` : ''}`;
 };
 
 const feed = openFeed({

@@ -221,6 +221,8 @@ export class ClientHub {
         seq: client.seq,
         instrument: client.instrument,
         interval: client.interval,
+        // Frames this page missed because it could not keep up: it can say so.
+        skipped: client.skipped,
         m: {
           candles: inst?.candles(client.interval) ?? [],
           top: inst?.top ?? null,
