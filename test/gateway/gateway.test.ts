@@ -227,6 +227,39 @@ describe('gateway on embedded', () => {
   );
 
   it(
+    'trades are batched and capped per frame: the newest of each frame arrive, the rest are counted',
+    { timeout: 60_000 },
+    async (t) => {
+      const bus = await embeddedBackend.open(t);
+      const topics = gatewayTopics('gw-trades');
+      const gateway = await startTestGateway(t, bus, topics, { conflateMs: 100, maxTradesPerFrame: 50 });
+      const client = await FeedClient.open(t, gateway.url, '?instrument=binance:BTCUSDT');
+      await client.waitFor('the snapshot', (ms) => ms.length > 0);
+      const trades = (await capturedTrades(6000)).filter((x) => x.symbol === 'BTCUSDT');
+      await produceValues(bus, topics.trades, trades);
+      const last = trades.at(-1)!;
+      const tradesOf = (ms: readonly Message[]) =>
+        ms.flatMap((m) =>
+          m.t === 'frame' ? ((m.m?.['trades'] as Array<{ id: string; price: string }>) ?? []) : [],
+        );
+      await client.waitFor('the last trade', (ms) => tradesOf(ms).at(-1)?.id === last.tradeId);
+      const perFrame = client.messages.map((m) => ((m.m?.['trades'] as unknown[]) ?? []).length);
+      assert.ok(Math.max(...perFrame) <= 50, `a frame carried ${Math.max(...perFrame)} trades`);
+      const sent = tradesOf(client.messages);
+      assert.equal(sent.at(-1)!.price, last.price, 'its price as the exchange wrote it');
+      const ids = sent.map((x) => Number(x.id));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'in trade order',
+      );
+      const conflated = (gateway.stats() as { conflated: { trades: number } }).conflated.trades;
+      assert.equal(sent.length + conflated, trades.length, `${sent.length} sent + ${conflated} counted`);
+      assert.ok(sent.length < trades.length, 'some were left out of full frames');
+    },
+  );
+
+  it(
     'alerts are never dropped silently: a flood reaches the client in full, at most maxListPerFrame a frame, in order',
     { timeout: 60_000 },
     async (t) => {

@@ -303,6 +303,6 @@ export class ClientHub {
       this.counts.frames++;
       this.#send(client, `{"t":"frame","seq":${client.seq},"g":${global ?? 'null'},"m":${m ?? 'null'}}`);
     }
-    for (const inst of s.instruments.values()) inst.clearChanges();
+    for (const inst of s.instruments.values()) inst.clearChanges(this.#o.maxTradesPerFrame, s.conflated);
   }
 }

@@ -213,10 +213,12 @@ export class InstrumentState {
     };
   }
 
-  clearChanges(): void {
+  /** After a frame: forgets what changed; trades beyond the frame's newest `maxPerFrame` are counted as conflated. */
+  clearChanges(maxPerFrame: number, counts: ConflationCounts): void {
     this.topChanged = false;
     this.depthChanged = false;
     this.changedCandles.clear();
+    if (this.newTrades.length > maxPerFrame) counts.trades += this.newTrades.length - maxPerFrame;
     if (this.newTrades.length > 0) this.newTrades = [];
   }
 }
