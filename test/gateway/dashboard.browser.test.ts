@@ -118,9 +118,17 @@ describe('dashboard in headless Chromium', { skip: await postgresSkipReason() },
       defer(t, () => browser.close());
       // UTC, so that the form's datetime-local fields mean what the test computes.
       const page = await browser.newPage({ viewport: { width: 1600, height: 1500 }, timezoneId: 'UTC' });
+      await mkdir(SHOTS, { recursive: true });
+      // A failed run leaves the page as it was in failure.png, for whoever reads the CI log.
+      let passed = false;
+      defer(t, async () => {
+        if (!passed)
+          await page
+            .screenshot({ path: path.join(SHOTS, 'failure.png'), fullPage: true })
+            .catch(() => undefined);
+      });
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      await mkdir(SHOTS, { recursive: true });
 
       const response = await page.goto(`${gateway.url}/?instrument=binance:BTCUSDT&interval=1s`);
       assert.equal(response?.status(), 200);
@@ -313,6 +321,7 @@ describe('dashboard in headless Chromium', { skip: await postgresSkipReason() },
       assert.equal(stats.clients.list.length, 1, 'one page connected');
       assert.ok(stats.clients.frames > 10);
       assert.deepEqual(pageErrors, [], 'no script errors on the page');
+      passed = true;
 
       // A gateway pointed at an address where no orchestrator listens: the page says so.
       const lonely = await startGateway({
