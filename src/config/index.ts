@@ -8,6 +8,7 @@ export {
   ConfigSchema,
   DEFAULT_BUS,
   PLATFORM_SERVICE_NAMES,
+  SINGLETON_SERVICES,
   type PlatformServiceName,
   SECRET_PATHS,
 } from './schema.ts';
@@ -28,5 +29,11 @@ export {
 } from './load.ts';
 export { MASK, maskUrl, maskValue } from './mask.ts';
 export { effectiveLeaves, formatConfig, maskedConfig } from './print.ts';
-export { marketUrls, PLATFORM_SERVICES, type PlatformService, platformService } from './platform.ts';
+export {
+  marketUrls,
+  PLATFORM_SERVICES,
+  type PlatformService,
+  platformService,
+  restUrlsOf,
+} from './platform.ts';
 export { FlagSyntaxError, kafkaBusFlag, parseAutoscaleFlag, parseReplicasFlag } from './flags.ts';

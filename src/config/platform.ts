@@ -96,7 +96,45 @@ export const PLATFORM_SERVICES: readonly PlatformService[] = [
       );
     },
   },
+  {
+    name: 'jobs',
+    async create(config) {
+      const { createJobs } = await import('../services/jobs/index.ts');
+      return createJobs({
+        database: databaseUrlOf(config),
+        ...defined({ schema: config.database.schema, ...config.services.jobs }),
+        restUrls: restUrlsOf(config),
+      });
+    },
+  },
+  {
+    name: 'orchestrator',
+    async create(config) {
+      const { createOrchestrator } = await import('../services/orchestrator/index.ts');
+      return createOrchestrator(
+        defined({ port: config.ports.orchestrator, ...config.services.orchestrator }),
+      );
+    },
+  },
 ];
+
+/** Binance REST base URLs of both markets for the job worker: Binance itself, or the simulator (one server for both). */
+export function restUrlsOf(config: Config): Record<'binance' | 'binance-futures', string> {
+  const m = config.market;
+  if (m.source === 'live')
+    return {
+      binance:
+        m.exchange === 'binance'
+          ? (m.restUrl ?? BINANCE_LIVE_URLS.binance.restUrl)
+          : BINANCE_LIVE_URLS.binance.restUrl,
+      'binance-futures':
+        m.exchange === 'binance-futures'
+          ? (m.restUrl ?? BINANCE_LIVE_URLS['binance-futures'].restUrl)
+          : BINANCE_LIVE_URLS['binance-futures'].restUrl,
+    };
+  const url = m.restUrl ?? `http://127.0.0.1:${m.simulatorPort}`;
+  return { binance: url, 'binance-futures': url };
+}
 
 export function platformService(name: string): PlatformService | undefined {
   return PLATFORM_SERVICES.find((s) => s.name === name);

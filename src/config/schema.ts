@@ -13,7 +13,11 @@ export const PLATFORM_SERVICE_NAMES = [
   'candles',
   'detector',
   'writer',
+  'jobs',
+  'orchestrator',
 ] as const;
+/** Services that must run as exactly one instance (their state lives in the one process). */
+export const SINGLETON_SERVICES: readonly PlatformServiceName[] = ['orchestrator'];
 export type PlatformServiceName = (typeof PLATFORM_SERVICE_NAMES)[number];
 
 /** Leaves whose values are secrets: never printed, never logged (masked as `****`). */
@@ -226,6 +230,21 @@ export const ConfigSchema = obj(
           },
           'writer options',
         ),
+        jobs: obj(
+          {
+            pageLimit: opt(int(1, 'klines per REST page of a backfill', 1000)),
+            progressMs: opt(int(1, 'ms between two loading events of a job')),
+          },
+          'job worker options (workflow steps: backfill, persist, features)',
+        ),
+        orchestrator: obj(
+          {
+            deadlineMs: opt(int(1, 'ms without progress after which a running step is stuck')),
+            retryLimit: opt(int(0, 'restarts of a stuck or failed step before the workflow fails')),
+            checkIntervalMs: opt(int(1, 'ms between two watchdog rounds')),
+          },
+          'orchestrator options (the watchdog)',
+        ),
       },
       'per-service options; unset ones keep the service default',
     ),
@@ -266,7 +285,17 @@ export const CONFIG_DEFAULTS: Config = {
   },
   ports: { dashboard: 8080, orchestrator: 8081, metrics: 9464 },
   binance: {},
-  services: { loader: {}, parser: {}, orderbook: {}, candles: {}, detector: {}, writer: {} },
+  services: {
+    loader: {},
+    parser: {},
+    orderbook: {},
+    // The dashboard's chart draws the forming candle; the writer's upsert keeps the final one.
+    candles: { interim: true },
+    detector: {},
+    writer: {},
+    jobs: {},
+    orchestrator: {},
+  },
   replicas: {},
   autoscale: {},
   supervisor: {

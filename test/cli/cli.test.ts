@@ -102,7 +102,7 @@ describe('streamforge CLI', () => {
   });
 
   it(
-    'up (npm start) runs the simulator, loader, parser, orderbook, candles, detector and writer, shows live counts, and stops cleanly',
+    'up (npm start) runs the simulator, loader, parser, orderbook, candles, detector, writer, jobs, orchestrator and the dashboard, shows live counts, and stops cleanly',
     { timeout: 120_000 },
     async (t) => {
       const bus = await embeddedBus(t, 'sf-cli-');
@@ -116,6 +116,10 @@ describe('streamforge CLI', () => {
         '--sim-port',
         '0',
         '--metrics-port',
+        '0',
+        '--dashboard-port',
+        '0',
+        '--orchestrator-port',
         '0',
         '--database',
         database,
@@ -132,7 +136,11 @@ describe('streamforge CLI', () => {
       assert.ok(Number(stopped[2]) > 0, 'trades were parsed');
       assert.ok(Number(stopped[3]) > 0, 'book deltas were parsed');
       assert.ok(Number(stopped[4]) > 0, 'the order book published tops');
-      assert.match(r.stderr, /services 6\/6 running/, 'all six services ran');
+      assert.match(r.stderr, /services 8\/8 running/, 'all eight services ran');
+      assert.match(
+        r.stderr,
+        /Dashboard: http:\/\/127\.0\.0\.1:\d+ .*workflows API: http:\/\/127\.0\.0\.1:\d+\/api\/workflows/,
+      );
       // What the platform wrote stays on the bus for any consumer.
       const consumed = await cli(['--bus', bus, 'consume', 'md.trades', '--from-beginning', '--max', '2']);
       assert.equal(consumed.code, 0, consumed.stderr);
@@ -152,7 +160,7 @@ describe('streamforge CLI', () => {
       assert.match(tail.stdout, /^\d\d:\d\d:\d\d\.\d{3} started\s+loader-binance /m);
       assert.match(tail.stdout, /^\d\d:\d\d:\d\d\.\d{3} started\s+parser /m);
       assert.match(tail.stdout, /interrupted\s+parser .*reason=/);
-      for (const service of ['orderbook', 'candles', 'detector', 'writer'])
+      for (const service of ['orderbook', 'candles', 'detector', 'writer', 'jobs', 'orchestrator', 'gateway'])
         assert.match(tail.stdout, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} started\\s+${service} `, 'm'));
       const wrong = await cli(['--bus', bus, 'tail', 'md.trades']);
       assert.equal(wrong.code, 2);

@@ -40,6 +40,10 @@ describe('streamforge up in cluster mode (Kafka + PostgreSQL)', { skip: kafkaBac
           'orderbook=2',
           '--metrics-port',
           String(metricsBase),
+          '--dashboard-port',
+          '0',
+          '--orchestrator-port',
+          '0',
         ],
         {
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_BUS_URI } from '../../bus/open.ts';
 import { registerBackfillCommand } from './commands/backfill.ts';
 import { registerCatalogCommand } from './commands/catalog.ts';
+import { registerConfigCommand } from './commands/config.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupCommands } from './commands/groups.ts';
 import { registerKafkaCommands } from './commands/kafka.ts';
 import { registerProduceCommand } from './commands/produce.ts';
@@ -42,6 +44,8 @@ registerBackfillCommand(program);
 registerUpCommand(program);
 registerTailCommand(program);
 registerQueryCommand(program);
+registerConfigCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

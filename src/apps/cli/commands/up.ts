@@ -31,6 +31,7 @@ import {
   parseReplicasFlag,
   PLATFORM_SERVICES,
   type PlatformServiceName,
+  SINGLETON_SERVICES,
 } from '../../../config/index.ts';
 import {
   Autoscaler,
@@ -39,6 +40,7 @@ import {
   type SupervisorEvent,
 } from '../../../ops/supervisor/index.ts';
 import { ensureTopics, ServiceHost } from '../../../runtime/host.ts';
+import { startGateway, type Gateway } from '../../../services/gateway/index.ts';
 import { type ServiceDefinition } from '../../../runtime/index.ts';
 import { startSimulator, type Simulator } from '../../../venues/simulator/index.ts';
 import { nonNegativeInt, positiveInt } from '../args.ts';
@@ -51,6 +53,7 @@ interface UpOptions {
   simPort?: number;
   metricsPort?: number;
   dashboardPort?: number;
+  orchestratorPort?: number;
   seconds?: number;
   database?: string;
   kafka?: string;
@@ -106,6 +109,12 @@ function flagsOf(options: UpOptions): FlagValue[] {
     flags.push({ path: 'ports.metrics', value: options.metricsPort, flag: '--metrics-port' });
   if (options.dashboardPort !== undefined)
     flags.push({ path: 'ports.dashboard', value: options.dashboardPort, flag: '--dashboard-port' });
+  if (options.orchestratorPort !== undefined)
+    flags.push({
+      path: 'ports.orchestrator',
+      value: options.orchestratorPort,
+      flag: '--orchestrator-port',
+    });
   flags.push(...(options.replicas ?? []), ...(options.autoscale ?? []));
   return flags;
 }
@@ -175,6 +184,31 @@ function banner(config: Config, mode: string): void {
   );
 }
 
+/** The orchestrator keeps its workflows in its one process: a second replica would compete for them. */
+function refuseSingletonScaling(config: Config): void {
+  for (const name of SINGLETON_SERVICES) {
+    const replicas = config.replicas[name];
+    if (replicas !== undefined && replicas !== 1)
+      throw new UsageError(
+        `replicas ${name}=${replicas}: the ${name} runs as exactly one instance (its workflows live in that process); ` +
+          `leave it at 1 and scale the jobs service instead`,
+      );
+    if (config.autoscale[name] !== undefined)
+      throw new UsageError(
+        `autoscale ${name}: the ${name} runs as exactly one instance; autoscale jobs instead`,
+      );
+  }
+}
+
+/** The dashboard: the gateway reads the topics of `bus` and points the page at the orchestrator's API. */
+async function startDashboard(bus: Bus, config: Config, orchestratorUrl: string): Promise<Gateway> {
+  const gateway = await startGateway({ bus, port: config.ports.dashboard, orchestratorUrl });
+  log(
+    `Dashboard: ${gateway.url}   |   workflows API: ${orchestratorUrl}/api/workflows (OpenAPI at /api/openapi.json)`,
+  );
+  return gateway;
+}
+
 const FOLLOW_HINT =
   'Follow the data: streamforge consume md.book.top   |   streamforge query candles --symbol BTCUSDT   |   ' +
   'streamforge tail queue-events   |   Ctrl-C stops';
@@ -186,9 +220,11 @@ async function runInProcess(config: Config, seconds: number | undefined): Promis
     log(
       `Note: autoscale (${ignored.join(', ')}) applies in cluster mode (--kafka); in one process replicas are fixed`,
     );
+  refuseSingletonScaling(config);
   const { sim, config: effective } = await startMarket(config);
   const bus: Bus = await openBus(effective.bus);
   let host: ServiceHost | null = null;
+  let gateway: Gateway | null = null;
   const admin = bus.admin();
   let timer: NodeJS.Timeout | undefined;
   const stop = stopSignal(seconds);
@@ -206,6 +242,13 @@ async function runInProcess(config: Config, seconds: number | undefined): Promis
       logLevel: effective.log.level,
     });
     await host.start();
+    const orchestrator = services.find((s) => s.definition.name === 'orchestrator')?.definition as
+      { url?: string | null } | undefined;
+    gateway = await startDashboard(
+      bus,
+      effective,
+      orchestrator?.url ?? `http://127.0.0.1:${effective.ports.orchestrator}`,
+    );
     stop.armTimer();
     banner(effective, 'all services in this process');
     if (host.server) log(`Metrics and health: ${host.server.url}/metrics, ${host.server.url}/health`);
@@ -220,12 +263,14 @@ async function runInProcess(config: Config, seconds: number | undefined): Promis
     timer = setInterval(() => void status().then(out.write), process.stderr.isTTY ? 1000 : 5000);
     const code = await Promise.race([stop.promise, host.done().then(() => h.exitCode())]);
     clearInterval(timer);
+    await gateway.stop();
     await host.stop('exiting');
     log(`${out.end()}Stopped: ${await status()}`);
     process.exitCode = code;
   } finally {
     stop.dispose();
     clearInterval(timer);
+    await gateway?.stop().catch(() => undefined);
     await host?.stop('exiting').catch(() => undefined);
     await admin.close().catch(() => undefined);
     await bus.close();
@@ -322,8 +367,10 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
     throw new UsageError(
       `cluster mode runs each service in its own process, which needs Kafka: give --kafka <host:port> (the bus is ${config.bus})`,
     );
+  refuseSingletonScaling(config);
   const { sim, config: effective } = await startMarket(config);
   const bus = await openBus(effective.bus);
+  let gateway: Gateway | null = null;
   const admin = bus.admin();
   const producer = bus.producer();
   const instance = `supervisor-${os.hostname()}-${process.pid}`;
@@ -432,6 +479,7 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
       );
     else if (joined === false)
       log('Not every replica joined within 180 s; running anyway (see the output above).');
+    gateway = await startDashboard(bus, effective, `http://127.0.0.1:${effective.ports.orchestrator}`);
     stop.armTimer();
     log(FOLLOW_HINT);
     const status = async (): Promise<string> => {
@@ -457,6 +505,7 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
     const code = await Promise.race([stop.promise, failed]);
     clearInterval(timer);
     await Promise.all(autoscalers.map((a) => a.stop()));
+    await gateway.stop();
     await supervisor.stop();
     log(`${out.end()}Stopped: ${await status()}`);
     if (failure !== null) log(`streamforge up: stopped because ${failure}`);
@@ -464,6 +513,7 @@ async function runCluster(config: Config, seconds: number | undefined): Promise<
   } finally {
     stop.dispose();
     clearInterval(timer);
+    await gateway?.stop().catch(() => undefined);
     await Promise.all(autoscalers.map((a) => a.stop()));
     await supervisor.stop();
     await producer.close().catch(() => undefined);
@@ -479,7 +529,7 @@ export function registerUpCommand(program: Command): void {
       .command('up')
       .description(
         'run the platform: the exchange simulator (or Binance with --live), loader, parser, orderbook, candles, ' +
-          'detector and writer. Without --kafka all in this process on the configured bus (embedded by default) and ' +
+          'detector, writer, the job worker and the orchestrator, and the dashboard (http://127.0.0.1:8080). Without --kafka all in this process on the configured bus (embedded by default) and ' +
           'database (PGlite beside the embedded log); with --kafka each service in its own process under a ' +
           'supervisor (restarts, --replicas, --autoscale). Ctrl-C stops it gracefully',
       ),
@@ -498,8 +548,13 @@ export function registerUpCommand(program: Command): void {
     )
     .option(
       '--dashboard-port <port>',
-      'port of the dashboard (default 8080)',
+      'port of the dashboard (0: any free port; default 8080)',
       nonNegativeInt('--dashboard-port'),
+    )
+    .option(
+      '--orchestrator-port <port>',
+      "port of the orchestrator's workflows API (0: any free port; default 8081)",
+      nonNegativeInt('--orchestrator-port'),
     )
     .option(
       '--database <url>',
