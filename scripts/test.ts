@@ -41,11 +41,24 @@ async function testFiles(dir: string): Promise<string[]> {
   return nested.flat().sort();
 }
 
+/**
+ * The longest files (their own Kafka clusters, child processes, a browser) start first, so that
+ * they overlap the many short ones instead of running alone at the end.
+ */
+const LONG_FIRST = [/[\\/]scenarios[\\/]/, /kafka-cluster\.test\.ts$/, /\.browser\.test\.ts$/, /supervisor/];
+const longFirst = (files: string[]): string[] => {
+  const rank = (f: string): number => {
+    const i = LONG_FIRST.findIndex((re) => re.test(f));
+    return i === -1 ? LONG_FIRST.length : i;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+};
+
 async function main(): Promise<number> {
   const files =
     process.argv.length > 2
       ? process.argv.slice(2).map((f) => path.resolve(f))
-      : await testFiles(path.join(root, 'test'));
+      : longFirst(await testFiles(path.join(root, 'test')));
   log(`Node ${process.version}, ${files.length} test file(s), ${concurrency} at a time`);
   const env = { ...process.env };
   let started = false;
