@@ -6,6 +6,7 @@ import { METRICS_PORT_ENV, parsePort } from '../../../runtime/observability/inde
 import { ServiceHost } from '../../../runtime/host.ts';
 import { platformService } from '../../../config/index.ts';
 import { resolveService } from '../../../services/registry.ts';
+import { type Config } from '../../../config/index.ts';
 import { positiveInt } from '../args.ts';
 import { action, UsageError } from '../errors.ts';
 import { configFromCommand, withConfigOptions } from './config.ts';
@@ -20,6 +21,38 @@ interface RunOptions {
   metricsHost?: string;
   instancePrefix?: string;
   logLevel: LogLevel;
+  orchestratorUrl?: string;
+}
+
+/**
+ * The gateway is not a group member (every gateway reads every partition), so it is not a
+ * ServiceDefinition: `run gateway` serves the dashboard on ports.dashboard until a signal.
+ */
+async function runGateway(config: Config, options: RunOptions): Promise<never> {
+  if (options.replicas !== 1)
+    throw new UsageError(
+      '--replicas: the gateway is not a consumer group member; run more gateway processes behind a load balancer instead',
+    );
+  const orchestratorUrl = options.orchestratorUrl ?? `http://127.0.0.1:${config.ports.orchestrator}`;
+  if (!/^https?:\/\/\S+$/.test(orchestratorUrl))
+    throw new UsageError(`--orchestrator-url takes http(s)://host:port, got "${orchestratorUrl}"`);
+  const { startGateway } = await import('../../../services/gateway/index.ts');
+  const bus = await openBus(config.bus);
+  let gateway;
+  try {
+    gateway = await startGateway({ bus, port: config.ports.dashboard, orchestratorUrl });
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
+  process.stderr.write(`Dashboard: ${gateway.url} (workflows API: ${orchestratorUrl}); Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await gateway.stop();
+  await bus.close();
+  process.exit(0);
 }
 
 export function registerRunCommand(program: Command): void {
@@ -27,7 +60,7 @@ export function registerRunCommand(program: Command): void {
     program
       .command('run <service>')
       .description(
-        'run a service (a built-in name or a module path) on the bus; instances of one service, in this process or ' +
+        'run a service (a built-in name, gateway for the dashboard, or a module path) on the bus; instances of one service, in this process or ' +
           "others, share the partitions of its consumer group. The platform's services take their options from the " +
           'configuration (config print shows it). Stops gracefully on SIGTERM/SIGINT',
       ),
@@ -48,6 +81,10 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--instance-prefix <prefix>', 'instance ids are <prefix>-<service>-<n> (default <host>-<pid>)')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
+    .option(
+      '--orchestrator-url <url>',
+      'gateway only: where the dashboard finds the workflows API (default http://127.0.0.1:<ports.orchestrator>)',
+    )
     .action(
       action(async (name: string, options: RunOptions, command: Command) => {
         if (!LOG_LEVELS.includes(options.logLevel))
@@ -59,6 +96,9 @@ export function registerRunCommand(program: Command): void {
         // The configuration (file, STREAMFORGE_* variables, or STREAMFORGE_CONFIG_JSON from the
         // supervisor) gives the bus and the options of the platform's services.
         const { config } = configFromCommand(command);
+        if (name === 'gateway') await runGateway(config, options);
+        if (options.orchestratorUrl !== undefined)
+          throw new UsageError('--orchestrator-url applies to the gateway only (streamforge run gateway)');
         const platform = platformService(name);
         const definition = platform ? await platform.create(config) : await resolveService(name);
         const bus = await openBus(config.bus);
