@@ -220,7 +220,8 @@ export class KafkaConsumer implements Consumer {
         offset: BigInt(o.offset),
         leaderEpoch: -1,
       }));
-      await retrying(() => this.#client.commit({ offsets: commitOffsets }), 10_000);
+      // 30 s: when the coordinator's broker dies, a new one is elected for __consumer_offsets first.
+      await retrying(() => this.#client.commit({ offsets: commitOffsets }), 30_000);
     } catch (error) {
       throw toBusError(error, `Committing offsets of group ${groupId}`, this.#brokers);
     }

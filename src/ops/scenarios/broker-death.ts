@@ -7,7 +7,13 @@ import { type Trade } from '../../contracts/schema/trades.ts';
 import { type ServiceRunner } from '../../runtime/index.ts';
 import { createWriter, openDatabase, type SqlDatabase } from '../../services/writer/index.ts';
 import { readTrades } from '../../services/writer/read.ts';
-import { findBrokerProcesses, startKafka, stopKafka, type KafkaRunning } from '../kafka/index.ts';
+import {
+  findBrokerProcesses,
+  runKafkaTool,
+  startKafka,
+  stopKafka,
+  type KafkaRunning,
+} from '../kafka/index.ts';
 import { loadCapturedTrades } from './data.ts';
 import { startInstance, stopAll } from './service.ts';
 import { renamed, uniqueName, waitCaughtUp, withAdmin } from './topics.ts';
@@ -26,6 +32,11 @@ export interface BrokerDeathOptions {
   readonly rate?: number;
   /** Partitions of the trades topic (default 6). */
   readonly partitions?: number;
+  /**
+   * Which broker dies: the leader of the busiest partitions (default), or the coordinator of the
+   * writer's consumer group, whose commits and heartbeats must find the newly elected one.
+   */
+  readonly victim?: 'busiest-leader' | 'group-coordinator';
   readonly progress?: Progress;
   readonly keep?: boolean;
   readonly capturesDir?: string;
@@ -131,7 +142,10 @@ export async function runBrokerDeath(options: BrokerDeathOptions): Promise<Broke
           sent = due;
         }
         if (!killed && sent >= third) {
-          const k = await killBusiestLeader(bus, cluster, product.topic, sent, progress);
+          const k =
+            options.victim === 'group-coordinator'
+              ? await killGroupCoordinator(cluster, group, sent, progress)
+              : await killBusiestLeader(bus, cluster, product.topic, sent, progress);
           killed = k;
           election = waitForLeaders(bus, product.topic, k.victim, k.at);
           election.then(
@@ -172,7 +186,7 @@ export async function runBrokerDeath(options: BrokerDeathOptions): Promise<Broke
       backend: 'kafka cluster',
       checks: [
         `${values.length} real trades through ${product.topic} (RF 3, min.insync.replicas=2, acks=all, idempotent producer)`,
-        `broker ${killed.victim} (leader of the busiest partitions) SIGKILLed after ${killed.sent} trades; every partition led again ${electionMs} ms later; ${alive} brokers left`,
+        `broker ${killed.victim} (${options.victim === 'group-coordinator' ? "the writer group's coordinator" : 'leader of the busiest partitions'}) SIGKILLed after ${killed.sent} trades; every partition led again ${electionMs} ms later; ${alive} brokers left`,
         `feed resent ${resends} batches; the log holds ${onLog} records (${onLog - values.length} duplicates from resends); sink: ${rows} rows, ${distinct} distinct trade keys, each compared with the trade sent`,
       ],
       differences,
@@ -197,6 +211,33 @@ export async function runBrokerDeath(options: BrokerDeathOptions): Promise<Broke
       await stopKafka({ home: options.home, graceMs: 5000 }).catch(() => undefined);
     }
   }
+}
+
+/** SIGKILLs the broker that coordinates `group` (as Kafka's own kafka-consumer-groups names it). */
+async function killGroupCoordinator(
+  cluster: KafkaRunning,
+  group: string,
+  sent: number,
+  progress: Progress,
+): Promise<{ victim: number; at: number; sent: number }> {
+  const described = await runKafkaTool('consumer-groups', ['--describe', '--group', group, '--state'], {
+    bootstrap: cluster.bootstrap,
+  });
+  const row = described.stdout.split('\n').find((line) => line.startsWith(`${group} `));
+  const id = row === undefined ? null : /\((\d+)\)/.exec(row);
+  if (!id)
+    throw new Error(
+      `kafka-consumer-groups named no coordinator of ${group}:\n${described.stdout}${described.stderr}`,
+    );
+  const victim = Number(id[1]);
+  const broker = cluster.brokers.find((b) => b.nodeId === victim);
+  if (!broker)
+    throw new Error(`broker ${victim} coordinates ${group} but is not one of this cluster's brokers`);
+  process.kill(broker.pid, 'SIGKILL');
+  progress(
+    `SIGKILLed broker ${victim} (pid ${broker.pid}), coordinator of group ${group}, after ${sent} trades`,
+  );
+  return { victim, at: Date.now(), sent };
 }
 
 /** SIGKILLs the broker leading the partitions that hold the most records of `topic`. */
