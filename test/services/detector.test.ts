@@ -124,7 +124,10 @@ for (const backend of backends) {
         const spoofAlert = one('ETHUSDT', 'book.spoof');
         const spoof = evidenceOf(spoofAlert);
         assert.ok(spoof['side'] === 'bid' || spoof['side'] === 'ask');
-        assert.equal(Number(spoof['addedQuantity']), 120, '400 x the typical 0.3 ETH order');
+        // 400 x the typical 0.3 ETH order; the book diff that shows it may also carry a small order
+        // another participant placed at the same price within the same 100 ms.
+        const added = Number(spoof['addedQuantity']);
+        assert.ok(added >= 120 && added < 123, `400 x the typical 0.3 ETH order, added ${added}`);
         assert.ok(Number(spoof['levelRank']) <= 5, 'near the top');
         assert.ok(Number(spoof['sizeMultiple']) >= 20, 'large against the median level');
         assert.ok(
