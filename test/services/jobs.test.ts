@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/services/writer/index.ts';
 import { startSimulator } from '../../src/venues/simulator/index.ts';
 import { defer, embeddedBackend, eventually, uniqueName } from '../helpers/backends.ts';
 import { controlCommand, follow, json, readAll, renamed, tempProductTopics } from '../runtime/helpers.ts';
-import { type RestKline } from './orchestrator-fixture.ts';
+import { type BinanceRestKline } from '../../src/venues/binance/raw-types.ts';
 
 const CAPTURE = path.resolve(
   import.meta.dirname,
@@ -33,7 +33,7 @@ describe('job worker on embedded and PGlite', () => {
       subscriber.terminate();
       const klines = (await (
         await fetch(`${sim.restUrl}/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1000`)
-      ).json()) as RestKline[];
+      ).json()) as BinanceRestKline[];
 
       const db = await openDatabase('pglite:memory');
       defer(t, () => db.close());

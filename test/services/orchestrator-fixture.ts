@@ -11,6 +11,7 @@ import { ServiceHost, type ServiceDefinition } from '../../src/runtime/index.ts'
 import { createJobs } from '../../src/services/jobs/index.ts';
 import { createOrchestrator, type OrchestratorOptions } from '../../src/services/orchestrator/index.ts';
 import { openDatabase, type SqlDatabase } from '../../src/services/writer/index.ts';
+import { type BinanceRestKline } from '../../src/venues/binance/raw-types.ts';
 import { startSimulator } from '../../src/venues/simulator/index.ts';
 import { type Simulator } from '../../src/venues/simulator/index.ts';
 import { defer, eventually, tempGroup } from '../helpers/backends.ts';
@@ -22,22 +23,6 @@ const CAPTURE = path.resolve(
   import.meta.dirname,
   '../../../shared/data/market/binance-spot-hftbacktest/spot_btcusdt_20240808.gz',
 );
-
-/** A row of Binance's GET /api/v3/klines. */
-export type RestKline = [
-  number,
-  string,
-  string,
-  string,
-  string,
-  string,
-  number,
-  string,
-  number,
-  string,
-  string,
-  string,
-];
 
 export interface Stack {
   readonly bus: Bus;
@@ -51,7 +36,7 @@ export interface Stack {
   };
   readonly jobsName: string;
   /** The 1s klines the simulator serves for the whole capture (about 346), oldest first. */
-  readonly klines: RestKline[];
+  readonly klines: BinanceRestKline[];
   startJobs(): Promise<ServiceHost>;
   startParser(): Promise<void>;
   /** An orchestrator under the stack's name and workflows topic unless `options` names others. */
@@ -92,7 +77,7 @@ export async function orchestratorStack(
     subscriber.terminate();
   }
   const rest = await fetch(`${sim.restUrl}/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1000`);
-  const klines = (await rest.json()) as RestKline[];
+  const klines = (await rest.json()) as BinanceRestKline[];
   assert.ok(klines.length > 300, `the replay built ${klines.length} 1s klines`);
 
   // PGlite is one connection in this process: the jobs get the open database itself.
