@@ -5,15 +5,8 @@ import { type QueueEvent } from '../contracts/schema/control.ts';
 import { type BackgroundContext, type TableView } from './service.ts';
 import { SourceEmitter, type SourceSink } from './source-context.ts';
 
-export interface BackgroundSink extends SourceSink {
-  readonly bus: Bus;
-  report(
-    queueId: string,
-    event: QueueEvent['event'],
-    fields?: Readonly<Record<string, unknown>>,
-  ): Promise<void>;
-  table<V>(name: string): TableView<V>;
-}
+/** What the emitter forwards to the runner: the context's own members besides those of a source. */
+export interface BackgroundSink extends SourceSink, Pick<BackgroundContext, 'bus' | 'report' | 'table'> {}
 
 /** One per instance: what its timers, servers and jobs emit goes out in order, as a source's records do. */
 export class BackgroundEmitter extends SourceEmitter implements BackgroundContext {
