@@ -83,6 +83,12 @@ export interface ConsumerOptions {
 }
 
 export interface RebalanceListener {
+  /**
+   * Called inside `poll` when the group starts a rebalance, before this member rejoins: any of
+   * `partitions` may move to another member, which starts from the committed offsets, so commit
+   * what was processed here. No record is returned until the new assignment is applied.
+   */
+  onRebalancing?(partitions: readonly TopicPartition[]): Promise<void> | void;
   /** Called before partitions are taken away: commit what was processed here. */
   onRevoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
   onAssigned?(partitions: readonly TopicPartition[]): Promise<void> | void;

@@ -228,6 +228,9 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     });
     this.#consumer = consumer;
     await consumer.subscribe([...this.#byTopic.keys()], {
+      // Before this member rejoins a rebalancing group: what it processed is committed, so the
+      // next owner of a partition that moves starts right after it (no record handled twice).
+      onRebalancing: () => this.#flushCommits(),
       onRevoked: async (partitions) => {
         // What was processed here is committed before another member takes it over.
         await this.#flushCommits();

@@ -310,6 +310,122 @@ for (const backend of backends) {
       },
     );
 
+    it(
+      'members joining and leaving a group that consumes a live stream hand partitions over: no record is handled twice, none is lost',
+      { timeout: 120_000 },
+      async (t) => {
+        const bus = await backend.open(t);
+        const topic = await tempTopic(t, bus, { partitions: 4 });
+        const groupId = tempGroup(t, bus, 'handover');
+        const producer = bus.producer();
+        defer(t, () => producer.close());
+        /** `partition:offset` -> how many times a member handled it. */
+        const handled = new Map<string, number>();
+        const members: Array<{ name: string; consumer: Consumer; running: Promise<void>; stop: boolean }> =
+          [];
+
+        // A member as a service runs one: poll, handle, commit what it handled; on a rebalance,
+        // commit before the partitions move (the listener), as the runtime's runner does.
+        const join = async (name: string): Promise<void> => {
+          const consumer = bus.consumer({
+            groupId,
+            clientId: name,
+            autoOffsetReset: 'earliest',
+            sessionTimeoutMs: 10_000,
+            heartbeatIntervalMs: 300,
+            maxPollRecords: 7,
+          });
+          const processed = new Map<string, TopicPartition & { offset: number }>();
+          const commitProcessed = async (): Promise<void> => {
+            const offsets = [...processed.values()];
+            processed.clear();
+            if (offsets.length > 0) await consumer.commit(offsets);
+          };
+          await consumer.subscribe([topic], {
+            onRebalancing: commitProcessed,
+            onRevoked: commitProcessed,
+          });
+          const member = { name, consumer, running: Promise.resolve(), stop: false };
+          member.running = (async () => {
+            while (!member.stop) {
+              const records = await consumer.poll({ timeoutMs: 100 });
+              for (const r of records) {
+                const id = `${r.partition}:${r.offset}`;
+                handled.set(id, (handled.get(id) ?? 0) + 1);
+                processed.set(`${r.partition}`, { topic, partition: r.partition, offset: r.offset + 1 });
+              }
+              // A little work per batch, so that batches are in flight when the group rebalances.
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              await commitProcessed();
+            }
+            await commitProcessed();
+            await consumer.close();
+          })();
+          members.push(member);
+        };
+        const leave = async (name: string): Promise<void> => {
+          const member = members.find((m) => m.name === name)!;
+          member.stop = true;
+          await member.running;
+          members.splice(members.indexOf(member), 1);
+        };
+        defer(t, async () => {
+          for (const m of [...members]) await leave(m.name).catch(() => undefined);
+        });
+
+        let sent = 0;
+        let feeding = true;
+        const feed = (async () => {
+          while (feeding) {
+            await producer.sendBatch(
+              Array.from({ length: 10 }, (_, i) => ({
+                topic,
+                key: `k${(sent + i) % 40}`,
+                value: `v${sent + i}`,
+              })),
+            );
+            sent += 10;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        })();
+        const settled = async (count: number): Promise<boolean> =>
+          eventually(async () => {
+            const owned = members.flatMap((m) => m.consumer.assignment());
+            return (
+              members.every((m) => m.consumer.assignment().length > 0) &&
+              owned.length === 4 &&
+              new Set(owned.map((tp) => tp.partition)).size === 4 &&
+              members.length === count
+            );
+          }, 60_000);
+
+        await join('m1');
+        assert.ok(await settled(1), 'the first member owns every partition');
+        await join('m2');
+        assert.ok(await settled(2), 'a second member takes half the partitions');
+        await join('m3');
+        assert.ok(await settled(3), 'a third member takes its share');
+        await leave('m1');
+        assert.ok(await settled(2), 'the others take over what the member that left held');
+        feeding = false;
+        await feed;
+
+        const admin = bus.admin();
+        defer(t, () => admin.close());
+        assert.ok(
+          await eventually(
+            async () => (await admin.groupLag(groupId, [topic])).every((p) => p.lag === 0),
+            60_000,
+          ),
+          'the group reads to the end',
+        );
+        const repeats = [...handled].filter(([, n]) => n > 1);
+        t.diagnostic(`${sent} records, ${handled.size} handled, ${repeats.length} more than once`);
+        assert.equal(handled.size, sent, 'every record was handled');
+        assert.deepEqual(repeats, [], 'no record was handled twice');
+      },
+    );
+
     it('seek to the beginning, the end and an offset; pause and resume a partition', TIMEOUT, async (t) => {
       const bus = await backend.open(t);
       const topic = await tempTopic(t, bus, { partitions: 2 });

@@ -84,6 +84,11 @@ export class KafkaConsumer implements Consumer {
   #states = new Map<string, PartitionState>();
   #listener: RebalanceListener | undefined;
   #pendingAssignment: TopicPartition[] | null = null;
+  /** The client's rejoin, held until `poll` has let the listener commit (see #prepareRejoin). */
+  #rejoinRequest: (() => void) | null = null;
+  #rejoinFallback: NodeJS.Timeout | null = null;
+  /** Between the commit before a rejoin and the new assignment: poll returns nothing. */
+  #rejoining = false;
   #inFlight = new Set<number>();
   #waiters: Array<() => void> = [];
   #fetchError: BusError | null = null;
@@ -109,6 +114,9 @@ export class KafkaConsumer implements Consumer {
       minBytes: 1,
       maxBytes: 16 * 1024 * 1024,
       isolationLevel: 0,
+      // Patched into the client (patches/@platformatic+kafka+*.patch): a rebalance seen by the
+      // heartbeat waits for this member's commit before it rejoins, as in the Java consumer.
+      beforeRejoin: (rejoin: () => void) => this.#requestRejoin(rejoin),
     });
     this.#fetchPool = new ConnectionPool(options.clientId ?? config.clientId, {
       ...(this.#client as unknown as Record<typeof kOptions, object>)[kOptions],
@@ -118,6 +126,12 @@ export class KafkaConsumer implements Consumer {
       this.#pendingAssignment = (payload.assignments ?? []).flatMap((a) =>
         a.partitions.map((partition) => ({ topic: a.topic, partition })),
       );
+      this.#rejoining = false;
+      this.#wake();
+    });
+    // Emitted when a rejoin ended, also when it failed: poll must not wait for an assignment then.
+    this.#client.on('consumer:rejoin', () => {
+      this.#rejoining = false;
       this.#wake();
     });
   }
@@ -181,13 +195,14 @@ export class KafkaConsumer implements Consumer {
     const deadline = Date.now() + (options.timeoutMs ?? 1000);
     while (true) {
       await this.#applyPendingAssignment();
+      await this.#prepareRejoin();
       await this.#initPositions();
       if (this.#fetchError) {
         const error = this.#fetchError;
         this.#fetchError = null;
         throw error;
       }
-      const records = this.#drain(max);
+      const records = this.#rejoining ? [] : this.#drain(max);
       this.#kickFetch();
       if (records.length > 0) return records;
       const left = deadline - Date.now();
@@ -295,6 +310,7 @@ export class KafkaConsumer implements Consumer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#rejoinFallback) clearTimeout(this.#rejoinFallback);
     this.#wake();
     try {
       await this.#client.close();
@@ -366,6 +382,43 @@ export class KafkaConsumer implements Consumer {
     for (const state of this.#states.values()) this.#reset(state);
     await this.#initPositions();
     if (added.length > 0) await this.#listener?.onAssigned?.(added);
+  }
+
+  /**
+   * The heartbeat saw a rebalance. The rejoin waits for the next `poll`, which runs the
+   * listener's onRebalancing (it commits what the caller processed) first; a member that does
+   * not poll within half the rebalance timeout rejoins anyway, rather than be expelled.
+   */
+  #requestRejoin(rejoin: () => void): void {
+    let once = false;
+    this.#rejoinRequest = () => {
+      if (once) return;
+      once = true;
+      if (this.#rejoinFallback) clearTimeout(this.#rejoinFallback);
+      this.#rejoinFallback = null;
+      this.#rejoining = true;
+      if (!this.#closed) rejoin();
+    };
+    const fallbackMs = (this.#options.rebalanceTimeoutMs ?? 30_000) / 2;
+    this.#rejoinFallback = setTimeout(() => {
+      this.#rejoinFallback = null;
+      const request = this.#rejoinRequest;
+      this.#rejoinRequest = null;
+      request?.();
+    }, fallbackMs);
+    this.#rejoinFallback.unref();
+    this.#wake();
+  }
+
+  async #prepareRejoin(): Promise<void> {
+    const rejoin = this.#rejoinRequest;
+    if (rejoin === null) return;
+    this.#rejoinRequest = null;
+    try {
+      if (this.#mode === 'subscribe') await this.#listener?.onRebalancing?.(this.assignment());
+    } finally {
+      rejoin();
+    }
   }
 
   #reset(state: PartitionState): void {
