@@ -17,6 +17,7 @@ import {
   Supervisor,
   type SupervisorEvent,
 } from '../../src/ops/supervisor/index.ts';
+import { startGateway } from '../../src/services/gateway/index.ts';
 import { defer, eventually, kafkaBackend, kafkaBootstrap, tempGroup } from '../helpers/backends.ts';
 import { capturedTrades, follow, json, readToEnd, renamed, tempProductTopics } from '../runtime/helpers.ts';
 
@@ -101,6 +102,10 @@ describe('scaling scenario (Kafka)', { skip: kafkaBackend.skip }, () => {
         await eventually(async () => (await describeGroup(bus, group))?.members.length === 1, 60_000, 250),
         'the first replica joins the group',
       );
+
+      // The dashboard's gateway: its lag panel samples the group, its queue-events panel gets the decisions.
+      const gateway = await startGateway({ bus, port: 0, groups: [group], lagIntervalMs: 500 });
+      defer(t, () => gateway.stop());
 
       // The decisions go to queue-events, where the dashboard and `tail queue-events` see them.
       const controlEvents = await follow(bus, queueEvents.topic);
@@ -236,6 +241,40 @@ describe('scaling scenario (Kafka)', { skip: kafkaBackend.skip }, () => {
           10_000,
         ),
         'the scale-up decision is on queue-events',
+      );
+
+      // The dashboard showed it: the lag panel's history of the group rises over one replica's
+      // share and drains to 0, and the queue-events panel holds the scale-up decision.
+      let lagPanel: number[] = [];
+      assert.ok(
+        await eventually(
+          async () => {
+            const body = (await (await fetch(`${gateway.url}/api/lag`)).json()) as {
+              samples: Array<{ groups: Array<{ group: string; lag: number }> }>;
+            };
+            lagPanel = body.samples.flatMap((s) =>
+              s.groups.filter((g) => g.group === group).map((g) => g.lag),
+            );
+            return lagPanel.length > 0 && lagPanel.at(-1) === 0;
+          },
+          10_000,
+          250,
+        ),
+        `the lag panel has samples of the group, the newest at 0: ${lagPanel.join(', ')}`,
+      );
+      assert.ok(
+        Math.max(...lagPanel) > LAG_PER_REPLICA,
+        `the lag panel saw the burst: ${lagPanel.join(', ')}`,
+      );
+      const eventsPanel = (await (await fetch(`${gateway.url}/api/events?limit=10000`)).json()) as {
+        events: Array<{ n: number; value: Record<string, unknown> }>;
+      };
+      assert.ok(
+        eventsPanel.events.some(
+          ({ value }) =>
+            value['queue_id'] === `autoscale-${group}` && /^autoscale up/.test(String(value['reason'])),
+        ),
+        `the queue-events panel shows the scale-up decision (it holds ${eventsPanel.events.length} events)`,
       );
 
       // A graceful stop: every replica leaves with exit code 0, none is restarted.
