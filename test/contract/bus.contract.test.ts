@@ -426,6 +426,39 @@ for (const backend of backends) {
       },
     );
 
+    it(
+      'a member that stops polling does not hold up a rebalance past its session timeout',
+      TIMEOUT,
+      async (t) => {
+        const bus = await backend.open(t);
+        const topic = await tempTopic(t, bus, { partitions: 4 });
+        const groupId = tempGroup(t, bus, 'stalled');
+        const a = consumerFor(t, bus, { groupId, autoOffsetReset: 'earliest' });
+        await a.subscribe([topic]);
+        assert.ok(
+          await eventually(
+            async () => (await a.poll({ timeoutMs: 100 }), a.assignment().length === 4),
+            30_000,
+          ),
+          'the first member owns every partition',
+        );
+        // `a` stops polling but stays open (its process is busy elsewhere); `b` joins.
+        const b = consumerFor(t, bus, { groupId, autoOffsetReset: 'earliest' });
+        const joined = Date.now();
+        await b.subscribe([topic]);
+        assert.ok(
+          await eventually(
+            async () => (await b.poll({ timeoutMs: 100 }), b.assignment().length >= 2),
+            30_000,
+          ),
+          `the joining member gets partitions (it has ${JSON.stringify(b.assignment())})`,
+        );
+        t.diagnostic(
+          `the joining member got ${b.assignment().length} partitions after ${Date.now() - joined} ms`,
+        );
+      },
+    );
+
     it('seek to the beginning, the end and an offset; pause and resume a partition', TIMEOUT, async (t) => {
       const bus = await backend.open(t);
       const topic = await tempTopic(t, bus, { partitions: 2 });

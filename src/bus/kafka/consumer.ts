@@ -387,7 +387,7 @@ export class KafkaConsumer implements Consumer {
   /**
    * The heartbeat saw a rebalance. The rejoin waits for the next `poll`, which runs the
    * listener's onRebalancing (it commits what the caller processed) first; a member that does
-   * not poll within half the rebalance timeout rejoins anyway, rather than be expelled.
+   * not poll within half the session (or rebalance) timeout rejoins anyway, rather than be expelled.
    */
   #requestRejoin(rejoin: () => void): void {
     let once = false;
@@ -399,7 +399,9 @@ export class KafkaConsumer implements Consumer {
       this.#rejoining = true;
       if (!this.#closed) rejoin();
     };
-    const fallbackMs = (this.#options.rebalanceTimeoutMs ?? 30_000) / 2;
+    // No heartbeat goes out until the rejoin: stay well inside the session timeout too.
+    const fallbackMs =
+      Math.min(this.#options.rebalanceTimeoutMs ?? 30_000, this.#options.sessionTimeoutMs ?? 10_000) / 2;
     this.#rejoinFallback = setTimeout(() => {
       this.#rejoinFallback = null;
       const request = this.#rejoinRequest;
