@@ -26,6 +26,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --no-catchup            skip the catch-up test (a restarted candles service over a backlog of real trades)
   --only-catchup          only the catch-up test, on the embedded log and on Kafka (--bootstrap or a fresh broker; --no-kafka: embedded only)
   --catchup-minutes N     recorded minutes of trades in the backlog (default 10, about what the capture holds)
+  --no-startup            skip the startup test (npm start to a dashboard with live data, then Ctrl-C)
+  --only-startup          only the startup test (no broker)
+  --startup-runs N        runs of npm start in a fresh directory (default 3; 1 with --quick), plus one with a cold tsx cache
+  --no-startup-cold       leave out the run with a cold tsx cache (the first start of a clean clone)
   --help`;
 
 function count(raw: string | undefined, name: string, fallback: number): number {
@@ -61,6 +65,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
       'no-catchup': { type: 'boolean', default: false },
       'only-catchup': { type: 'boolean', default: false },
       'catchup-minutes': { type: 'string' },
+      'no-startup': { type: 'boolean', default: false },
+      'only-startup': { type: 'boolean', default: false },
+      'startup-runs': { type: 'string' },
+      'no-startup-cold': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -76,14 +84,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
   const onlyRuntime = values['only-runtime'] ?? false;
   const onlyServices = values['only-services'] ?? false;
   const onlyCatchup = values['only-catchup'] ?? false;
-  if ([onlyRuntime, onlyServices, onlyCatchup].filter(Boolean).length > 1)
-    throw new Error('--only-runtime, --only-services and --only-catchup exclude each other');
+  const onlyStartup = values['only-startup'] ?? false;
+  if ([onlyRuntime, onlyServices, onlyCatchup, onlyStartup].filter(Boolean).length > 1)
+    throw new Error('--only-runtime, --only-services, --only-catchup and --only-startup exclude each other');
   if (onlyCatchup && (values['no-catchup'] ?? false))
     throw new Error('--only-catchup cannot be combined with --no-catchup');
-  const only = onlyRuntime || onlyServices || onlyCatchup;
+  if (onlyStartup && (values['no-startup'] ?? false))
+    throw new Error('--only-startup cannot be combined with --no-startup');
+  const only = onlyRuntime || onlyServices || onlyCatchup || onlyStartup;
   if (onlyServices && (values['no-services'] ?? false))
     throw new Error('--only-services cannot be combined with --no-services');
-  const skipKafka = values['no-kafka'] ?? false;
+  // The startup test runs on the embedded log: no broker.
+  const skipKafka = onlyStartup || (values['no-kafka'] ?? false);
   const skipRuntime = values['no-runtime'] ?? false;
   if (onlyRuntime && (skipKafka || skipRuntime))
     throw new Error('--only-runtime cannot be combined with --no-kafka or --no-runtime');
@@ -102,10 +114,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
     partial: only,
     skipEmbedded: only || (values['no-embedded'] ?? false),
     skipParser: only || (values['no-parser'] ?? false),
-    skipServices: onlyRuntime || onlyCatchup || (values['no-services'] ?? false),
+    skipServices: onlyRuntime || onlyCatchup || onlyStartup || (values['no-services'] ?? false),
     skipKafka,
     skipKafkaClients: only,
-    skipRuntime: skipRuntime || onlyServices || onlyCatchup,
+    skipRuntime: skipRuntime || onlyServices || onlyCatchup || onlyStartup,
     runtime: {
       records: count(values['runtime-records'], 'runtime-records', quick ? 50_000 : 200_000),
       maxPollRecords: count(values['runtime-poll'], 'runtime-poll', 500),
@@ -114,8 +126,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchParams | null {
       latencyWarmupSeconds: 2,
     },
     catchup: {
-      skip: onlyRuntime || onlyServices || (values['no-catchup'] ?? false),
+      skip: onlyRuntime || onlyServices || onlyStartup || (values['no-catchup'] ?? false),
       minutes: count(values['catchup-minutes'], 'catchup-minutes', 10),
+    },
+    startup: {
+      skip: onlyRuntime || onlyServices || onlyCatchup || (values['no-startup'] ?? false),
+      runs: count(values['startup-runs'], 'startup-runs', quick ? 1 : 3),
+      cold: !(values['no-startup-cold'] ?? false),
     },
   };
 }

@@ -8,6 +8,7 @@ import { type CatchupReport, catchupTargets, formatCatchup } from './catchup.ts'
 import { type EmbeddedResult } from './embedded.ts';
 import { type ParserBenchResult } from './parser.ts';
 import { formatServices, type ServicesReport, serviceTargets } from './services.ts';
+import { formatStartup, type StartupReport, startupTargets } from './startup.ts';
 import { LATENCY_TARGET, type RuntimeLatencyResult } from './runtime-latency.ts';
 import { type RuntimeOverheadResult } from './runtime-overhead.ts';
 import { type BenchParams, type Client, Clients, type Direction, type Figure } from './types.ts';
@@ -87,6 +88,8 @@ export interface BenchReport {
   services?: ServicesReport | null;
   /** A restarted candles service working off a backlog of real trades, as a multiple of the live rate. */
   catchup?: CatchupReport | null;
+  /** `npm start` to a dashboard with live data, and Ctrl-C to exit 0, next to the CLI's own start. */
+  startup?: StartupReport | null;
   /** The service runtime on the same broker: overhead of a pass-through service, and latency through one. */
   runtime?: RuntimeReport | null;
   streamforgeVsKafkajs?: Array<{ direction: Direction; recordSize: number; ratio: number }>;
@@ -210,6 +213,7 @@ export function evaluate(report: BenchReport): void {
   }
   if (report.services) targets.push(...serviceTargets(report.services));
   if (report.catchup) targets.push(...catchupTargets(report.catchup));
+  if (report.startup) targets.push(...startupTargets(report.startup));
   report.streamforgeVsKafkajs = ratios;
   report.cpuEfficiencyVsKafkajs = cpu;
   report.targets = targets;
@@ -303,6 +307,7 @@ export function formatReport(report: BenchReport): string {
   if (report.runtime) out.push(...formatRuntime(report.runtime));
   if (report.services) out.push(...formatServices(report.services));
   if (report.catchup) out.push(...formatCatchup(report.catchup));
+  if (report.startup) out.push(...formatStartup(report.startup));
   if (report.parser) {
     const p = report.parser;
     out.push(

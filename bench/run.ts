@@ -1,4 +1,4 @@
-// `npm run bench`: Kafka producer/consumer throughput of StreamForge vs Kafka's Java tools and KafkaJS, the service runtime's overhead and latency, the embedded log.
+// `npm run bench`: Kafka producer/consumer throughput of StreamForge vs Kafka's Java tools and KafkaJS, the service runtime's overhead and latency, the embedded log, the stream processors, catch-up and startup.
 
 import path from 'node:path';
 import os from 'node:os';
@@ -22,6 +22,7 @@ import { benchParser } from './parser.ts';
 import { benchRuntimeLatency } from './runtime-latency.ts';
 import { benchRuntimeOverhead, RUNTIME_SETTINGS, RuntimeScratch } from './runtime-overhead.ts';
 import { benchServicesKafka, benchServicesLocal } from './services.ts';
+import { benchStartup } from './startup.ts';
 import { type BenchParams, progress } from './types.ts';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
@@ -72,12 +73,16 @@ async function main(): Promise<void> {
     parser: null,
     services: null,
     catchup: null,
+    startup: null,
   };
   // CPU-bound single-core benches first, before a broker's JVM shares the cores.
   if (!params.skipServices) report.services = await benchServicesLocal(params.rounds);
   const catchup = { minutes: params.catchup.minutes, rounds: params.rounds };
   if (!params.catchup.skip)
     report.catchup = await benchCatchup({ ...catchup, backends: ['embedded'], kafkaBootstrap: null });
+  // npm start on the embedded log uses both cores: before a broker's JVM shares them too.
+  if (!params.startup.skip)
+    report.startup = await benchStartup({ runs: params.startup.runs, cold: params.startup.cold });
   if (!params.skipKafka) {
     const broker = await acquireBroker(params.bootstrap);
     report.kafka = {

@@ -56,6 +56,16 @@ export interface BenchParams {
   readonly runtime: RuntimeParams;
   /** Catch-up of a restarted candles service over a backlog of real trades (bench/catchup.ts). */
   readonly catchup: CatchupParams;
+  /** Startup of `npm start` to a dashboard with live data, and Ctrl-C (bench/startup.ts). */
+  readonly startup: StartupParams;
+}
+
+export interface StartupParams {
+  readonly skip: boolean;
+  /** Runs with tsx's transform cache warm; the median, min and max are reported. */
+  readonly runs: number;
+  /** One more run first with the cache disabled, as the first start of a clean clone. */
+  readonly cold: boolean;
 }
 
 export interface CatchupParams {
