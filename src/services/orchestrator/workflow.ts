@@ -30,9 +30,27 @@ const ACTIVE_STEP: readonly string[] = [StepStates.RUNNING, StepStates.STUCK];
 export const workflowQueue = (id: string): string => `wf-${id}`;
 export const stepQueue = (id: string, step: string): string => `wf-${id}-${step}`;
 const STEP_QUEUE = /^wf-([a-z0-9]{6,40})-([a-z]+)$/;
+/**
+ * A job worker's start older than the engine's own resumption by more than this is ignored: the
+ * resumption re-issued every running step after it. The margin is for clocks that disagree.
+ */
+const WORKER_START_SKEW_MS = 60_000;
 
 export function isFinal(w: Workflow): boolean {
   return FINAL_WORKFLOW.includes(w.state);
+}
+
+/**
+ * The lifecycle `started` a job worker instance publishes on its own queue when it starts: not a
+ * job's (`wf-...`), and answering no command (a `start` sent to the instance carries its id).
+ */
+function isWorkerStart(event: QueueEvent, jobService: string): boolean {
+  return (
+    event.event === 'started' &&
+    event.service === jobService &&
+    event.command_id === undefined &&
+    !STEP_QUEUE.test(event.queue_id)
+  );
 }
 
 export function newWorkflowId(now = Date.now()): string {
@@ -64,6 +82,8 @@ export class WorkflowEngine {
   readonly #options: EngineOptions;
   readonly #workflows = new Map<string, W>();
   #commands = 0;
+  /** When resume() ran: job-worker starts before it (less the skew) were covered by it. */
+  #resumedAt = 0;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -138,6 +158,7 @@ export class WorkflowEngine {
 
   /** A job event on queue-events; true when it changed a workflow. */
   onEvent(out: Emitter, event: QueueEvent, now = Date.now()): boolean {
+    if (isWorkerStart(event, this.#options.jobService)) return this.#onWorkerStarted(out, event, now);
     const match = STEP_QUEUE.exec(event.queue_id);
     if (!match || event.service === this.#options.service) return false;
     const w = this.#workflows.get(match[1]!);
@@ -223,6 +244,7 @@ export class WorkflowEngine {
 
   /** After a restart: re-issues the start of every running step (jobs answer a repeated start without running twice). */
   resume(out: Emitter, now = Date.now()): void {
+    this.#resumedAt = now;
     for (const w of this.#workflows.values()) {
       if (isFinal(w)) continue;
       const active = w.steps.find((s) => ACTIVE_STEP.includes(s.state));
@@ -241,6 +263,35 @@ export class WorkflowEngine {
         );
       } else if (next) this.#startStep(out, w, next, 1, now, Decisions.STEP_STARTED);
     }
+  }
+
+  /**
+   * A job worker instance (re)started: every control plane reads queue-control from its end, so a
+   * start sent while no worker ran was lost. Each running step's start is sent again, same
+   * attempt: a worker already running the job answers `started`, one that finished it `finished`,
+   * and the claim in the jobs table keeps a second worker from running it. The step's deadline
+   * keeps counting from its last progress, so a worker that restarts in a loop cannot hide a
+   * stuck step from the watchdog.
+   */
+  #onWorkerStarted(out: Emitter, event: QueueEvent, now: number): boolean {
+    if (event.time < this.#resumedAt - WORKER_START_SKEW_MS) return false;
+    let changed = false;
+    for (const w of this.#workflows.values()) {
+      if (isFinal(w)) continue;
+      const step = w.steps.find((s) => s.state === StepStates.RUNNING);
+      if (!step) continue;
+      this.#command(out, w, step, 'start', `re-issued: job worker ${event.instance} started`);
+      this.#record(
+        out,
+        w,
+        'reissued',
+        step.name,
+        `attempt ${step.attempt} re-issued: job worker ${event.instance} started`,
+        now,
+      );
+      changed = true;
+    }
+    return changed;
   }
 
   #retry(out: Emitter, w: W, step: S, why: string, now: number): void {
