@@ -9,6 +9,7 @@ import {
   type ProduceRecord,
   type Producer,
   type TopicPartition,
+  type TopicPartitionOffset,
 } from '../bus/types.ts';
 import { isBusError } from '../bus/errors.ts';
 import {
@@ -108,8 +109,16 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   #stopping: Promise<void> | null = null;
   #lagged = new Set<string>();
   #state: StateManager | null = null;
-  /** Offsets whose outputs are acknowledged, not yet committed, per partition. */
-  #committable = new Map<string, { topic: string; partition: number; offset: number }>();
+  /** Offsets whose outputs (and commit markers) are acknowledged, not yet committed, per partition. */
+  #committable = new Map<string, TopicPartitionOffset>();
+  /**
+   * A stateful service's commit markers of the last batch, not yet handed to the producer, and
+   * the offsets they cover: those are committable once the markers are acknowledged.
+   */
+  #markers: ProduceRecord[] = [];
+  #marked = new Map<string, TopicPartitionOffset>();
+  /** Markers sent on their own (no next batch came at once), until acknowledged. */
+  #markersInFlight: Promise<void> | null = null;
   #committing: Promise<void> | null = null;
   #commitError: unknown = null;
   #tables = new Map<string, GlobalTable<unknown>>();
@@ -188,6 +197,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
           inputTopics: [...this.#byTopic.keys()],
           metrics: this.#metrics,
           log: this.#log,
+          resumeAt: (positions) => this.#resumeAt(positions),
         });
         await this.#state.init();
       }
@@ -339,7 +349,8 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     while (!signal.aborted) {
       let records: BusRecord[];
       try {
-        records = await consumer.poll({ timeoutMs: 200 });
+        // Commit markers wait for the next batch's send; without one already fetched they go alone.
+        records = await consumer.poll({ timeoutMs: this.#markers.length > 0 ? 0 : 200 });
       } catch (error) {
         if (signal.aborted) break;
         if (!isRetryable(error)) {
@@ -351,7 +362,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         continue;
       }
       if (this.#paused) consumer.pause(consumer.assignment());
-      if (records.length === 0) continue;
+      if (records.length === 0) {
+        this.#sendMarkers();
+        continue;
+      }
       try {
         await this.#process(records);
       } catch (error) {
@@ -394,7 +408,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
   async #process(records: readonly BusRecord[]): Promise<void> {
     const signal = this.#abort.signal;
     const outputs: ProduceRecord[] = [];
-    const processed = new Map<string, { topic: string; partition: number; offset: number }>();
+    const processed = new Map<string, TopicPartitionOffset>();
     const counts = new Map<string, number>();
     for (const record of records) {
       if (signal.aborted) break;
@@ -419,13 +433,29 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     }
     // Store changes go with the outputs, so that what is committed has its state on the changelog.
     if (this.#state) outputs.push(...this.#state.takeChangelog());
+    // The previous batch's commit markers go first: per changelog partition the log reads
+    // [changes N][marker N][changes N+1], and a restore stops at the last marker.
+    const marked = this.#marked;
+    if (this.#markers.length > 0) {
+      outputs.unshift(...this.#markers);
+      this.#markers = [];
+      this.#marked = new Map();
+    }
     if (outputs.length > 0) await this.#send(outputs);
+    for (const [key, offset] of marked) this.#committable.set(key, offset);
     for (const [topic, n] of counts) this.#metrics.recordsIn(topic, n);
-    if (processed.size === 0) return;
-    // The outputs are acknowledged: these offsets may be committed. The commit runs while the
-    // next poll is processed (one broker round trip off every batch's path); a rebalance or a
-    // stop waits for it.
-    for (const [key, offset] of processed) this.#committable.set(key, offset);
+    if (processed.size > 0) {
+      if (this.#state) {
+        // State and input positions are committed together: the group's offsets follow once the
+        // markers are acknowledged, so they never run ahead of the state a restore would find.
+        this.#markers = this.#state.commitMarkers([...processed.values()]);
+        this.#marked = processed;
+      } else {
+        for (const [key, offset] of processed) this.#committable.set(key, offset);
+      }
+    }
+    // The commit runs while the next poll is processed (one broker round trip off every batch's
+    // path); a rebalance or a stop waits for it.
     this.#commitSoon();
     if (this.#commitError) {
       const error = this.#commitError;
@@ -445,8 +475,10 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
         this.#recovered();
       },
       (error: unknown) => {
-        // The outputs are out; the next owner of these partitions processes the records again
-        // (at-least-once), which is why consumers of outputs should be idempotent by key.
+        // The outputs are out; the next owner of these partitions processes the records again,
+        // so their outputs are sent again (consumers of outputs are idempotent by key). A
+        // stateful service's state is not applied twice: the next owner resumes after the
+        // positions of the changelog's last commit marker.
         this.#noteFailure('commit', error);
         if (!isBusError(error, 'REBALANCE_IN_PROGRESS') && !isRetryable(error)) this.#commitError = error;
       },
@@ -457,12 +489,69 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
     });
   }
 
-  /** Waits for the running commit, then commits whatever else is committable. */
+  /** Waits for the running commit, then commits whatever else is committable (commit markers first). */
   async #flushCommits(): Promise<void> {
-    while (this.#committing || this.#committable.size > 0) {
-      if (this.#committing) await this.#committing;
+    while (
+      this.#markers.length > 0 ||
+      this.#markersInFlight ||
+      this.#committing ||
+      this.#committable.size > 0
+    ) {
+      this.#sendMarkers();
+      if (this.#markersInFlight) await this.#markersInFlight;
+      else if (this.#committing) await this.#committing;
       else this.#commitSoon();
     }
+  }
+
+  /**
+   * Sends the pending commit markers on their own, without waiting: no next batch came to take
+   * them. Their offsets are committed once they are acknowledged; if they fail, those offsets
+   * stay uncommitted and a restart replays them from the marker before.
+   */
+  #sendMarkers(): void {
+    if (this.#markers.length === 0) return;
+    const markers = this.#markers;
+    const marked = this.#marked;
+    this.#markers = [];
+    this.#marked = new Map();
+    const sent = this.#producer!.sendBatch(markers).then(
+      () => {
+        for (const [key, offset] of marked) this.#committable.set(key, offset);
+        this.#commitSoon();
+      },
+      (error: unknown) => {
+        this.#noteFailure('commit', error);
+        if (!isRetryable(error)) this.#commitError = error;
+      },
+    );
+    this.#markersInFlight = sent;
+    void sent.finally(() => {
+      if (this.#markersInFlight === sent) this.#markersInFlight = null;
+    });
+  }
+
+  /**
+   * After a restore: an input partition whose state already holds records past its committed
+   * offset (the batch before a crash was marked in the changelog, its offset commit was lost)
+   * resumes after them, so they are not applied twice.
+   */
+  #resumeAt(positions: readonly TopicPartitionOffset[]): void {
+    const consumer = this.#consumer;
+    if (!consumer) return;
+    for (const tp of positions) {
+      const committed = consumer.position(tp);
+      if (tp.offset <= committed) continue;
+      consumer.seek(tp, tp.offset);
+      // Committed as well (its marker is on the log already), or the group's lag would count
+      // records it will never process again until the partition's next batch.
+      this.#committable.set(tpKey(tp.topic, tp.partition), tp);
+      this.#log.info(
+        { topic: tp.topic, partition: tp.partition, committed, resumeAt: tp.offset },
+        'resuming after the committed offset: the restored state already holds the records before',
+      );
+    }
+    this.#commitSoon();
   }
 
   /** One record: decode (bad ones go straight to the DLQ), then handle with retries. False when stopping cut it short. */

@@ -1,6 +1,7 @@
 // Time travel for state: puts a store's changelog back to the values it held at a datetime, to go with a group reset to it.
 
 import { type Bus, type BusRecord, type ProduceRecord } from '../../bus/types.ts';
+import { COMMIT_MARKER_KEY, encodeCommitMarker, isCommitMarker } from '../../runtime/state/index.ts';
 import { readTopic, withAdmin } from './topics.ts';
 
 export interface RewindResult {
@@ -26,6 +27,11 @@ export interface RewindResult {
  *
  * Exact when the service had committed every input record older than the datetime when it was
  * noted (a caught-up service at deploy time), since inputs and state then stop at one point.
+ *
+ * Every partition ends with a commit marker naming no input position: the rewound state is that
+ * of the group's reset offsets, so the restarted service resumes at them (the runtime would
+ * otherwise drop the rewound values as an unfinished batch, or resume after the positions of
+ * the newest marker, skipping the replay).
  */
 export async function rewindChangelog(bus: Bus, topic: string, datetime: number): Promise<RewindResult> {
   if (!Number.isSafeInteger(datetime) || datetime <= 0)
@@ -58,6 +64,7 @@ export async function rewindChangelog(bus: Bus, topic: string, datetime: number)
           `rewind ${topic}: partition ${partition} has no record at offsets ${expected}..${r.offset - 1} (compacted): its values before ${new Date(datetime).toISOString()} are gone; reset the group to earliest and delete the changelog instead`,
         );
       expected = r.offset + 1;
+      if (isCommitMarker(r.key)) continue;
       const key = r.key?.toString('utf8') ?? '';
       if (before) then.set(key, r.value);
       now.set(key, r.value);
@@ -73,6 +80,7 @@ export async function rewindChangelog(bus: Bus, topic: string, datetime: number)
       if (old === null) deleted++;
       else restored++;
     }
+    out.push({ topic, partition, key: COMMIT_MARKER_KEY, value: encodeCommitMarker(new Map()) });
   }
   if (out.length > 0) {
     const producer = bus.producer();

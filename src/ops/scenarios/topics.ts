@@ -3,6 +3,7 @@
 import { type Admin, type Bus, type BusRecord } from '../../bus/types.ts';
 import { deadLetterProduct, encode, type JsonProduct, type Product } from '../../contracts/index.ts';
 import { ensureTopics } from '../../runtime/index.ts';
+import { isCommitMarker } from '../../runtime/state/index.ts';
 import { type Progress } from './types.ts';
 
 let counter = 0;
@@ -127,10 +128,14 @@ export async function readTopic(bus: Bus, topic: string, timeoutMs = 120_000): P
   }
 }
 
-/** The latest value per key of a (compacted) topic such as a store's changelog; tombstones delete. */
+/**
+ * The latest value per key of a (compacted) topic such as a store's changelog; tombstones
+ * delete. A changelog's commit markers are not store state and are left out.
+ */
 export async function latestByKey(bus: Bus, topic: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const r of await readTopic(bus, topic)) {
+    if (isCommitMarker(r.key)) continue;
     const key = r.key?.toString('utf8') ?? '';
     if (r.value === null) out.delete(key);
     else out.set(key, r.value.toString('utf8'));

@@ -64,14 +64,7 @@ export async function restorePartitions(
         try {
           target.apply(record);
         } catch (error) {
-          throw new StateError(
-            StateErrorCodes.CORRUPT_CHANGELOG,
-            `changelog ${record.topic}[${record.partition}] offset ${record.offset}: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              cause: error,
-              hint: "the store's serde must read what it wrote; fix the serde, or delete the changelog topic to start the store empty",
-            },
-          );
+          throw corruptChangelog(record, error);
         }
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
@@ -81,6 +74,19 @@ export async function restorePartitions(
     await consumer.close();
   }
   return results;
+}
+
+/** The error of a changelog record that cannot be read back, naming where it is. */
+export function corruptChangelog(record: BusRecord, error: unknown): StateError {
+  if (error instanceof StateError && error.code === StateErrorCodes.CORRUPT_CHANGELOG) return error;
+  return new StateError(
+    StateErrorCodes.CORRUPT_CHANGELOG,
+    `changelog ${record.topic}[${record.partition}] offset ${record.offset}: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+      hint: "the store's serde must read what it wrote; fix the serde, or delete the changelog topic to start the store empty",
+    },
+  );
 }
 
 function endOf(ends: ReadonlyMap<string, number>, tp: TopicPartition): number {

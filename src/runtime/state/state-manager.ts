@@ -1,11 +1,19 @@
 // Keyed state stores of a service, co-partitioned with its input and backed by compacted changelog topics.
 
-import { type Admin, type Bus, type ProduceRecord, type TopicPartition } from '../../bus/types.ts';
+import {
+  type Admin,
+  type Bus,
+  type BusRecord,
+  type ProduceRecord,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '../../bus/types.ts';
 import { noMetrics, type RuntimeLogger, type RuntimeMetrics, silentLogger } from '../log.ts';
 import { changelogTopic, ensureChangelogs, inputReplication, statePartitionCount } from './changelog.ts';
+import { COMMIT_MARKER_KEY, encodeCommitMarker, MarkedChangelog, restorePoint } from './commit-marker.ts';
 import { StateError, StateErrorCodes } from './errors.ts';
 import { type KeyValueStore, PartitionStore } from './key-value-store.ts';
-import { restorePartitions, type RestoreTarget } from './restore.ts';
+import { corruptChangelog, restorePartitions, type RestoreTarget } from './restore.ts';
 import { jsonSerde, type Serde } from './serde.ts';
 
 /** How one store is kept. */
@@ -24,6 +32,12 @@ export interface StateManagerOptions {
   readonly inputTopics: readonly string[];
   readonly metrics?: RuntimeMetrics;
   readonly log?: RuntimeLogger;
+  /**
+   * Called by `onAssigned` with, per assigned input partition whose state names a position for
+   * it, the next offset that state reflects: the consumer must not resume before it, or records
+   * already in the state would be applied again. The runner seeks there unless it is further.
+   */
+  readonly resumeAt?: (positions: readonly TopicPartitionOffset[]) => void;
 }
 
 interface StoreDefinition {
@@ -44,10 +58,17 @@ const tpKey = (topic: string, partition: number): string => `${topic}\0${partiti
 /**
  * The state of a service instance, Kafka Streams style: the state of keys read from input
  * partition p lives in partition p of `<service>-<store>-changelog`, is restored when p is
- * assigned here and dropped when it is revoked. The runner sends `takeChangelog()` in the
- * same batch as the outputs, before it commits the inputs, so an instance that restarts or
- * takes over a partition resumes with the state of what was committed (records replayed
- * after a failed commit are applied again, as their outputs are sent again: at-least-once).
+ * assigned here and dropped when it is revoked. The runner sends `takeChangelog()` with the
+ * batch's outputs; once they are acknowledged, it writes `commitMarkers()` (queued before the
+ * next batch's records) and only then commits the inputs. A marker closes the batch in every
+ * store of the partition and names the input positions the state reflects, so state and
+ * position are committed together, as a store checkpoint would. A restore applies records up to
+ * the last marker only (after it is an unfinished batch of an instance that died) and reports
+ * the marker's positions through `resumeAt`, so each input record is applied to the state
+ * exactly once, also after `kill -9`. Outputs are not: a replayed unfinished batch sends its
+ * outputs again, which is why their consumers are idempotent by key. A changelog without any
+ * marker (written before markers existed) is restored whole, and its inputs resume at the
+ * committed offsets, as before.
  */
 export class StateManager {
   readonly #options: StateManagerOptions;
@@ -59,6 +80,8 @@ export class StateManager {
   /** Which input topics hold each state partition here: it is dropped when the last lets go. */
   readonly #holders = new Map<number, Set<string>>();
   readonly #pending = new Map<string, PendingWrites>();
+  /** Per state partition held here: input topic -> next offset its state reflects (what the next marker names). */
+  readonly #positions = new Map<number, Map<string, number>>();
   readonly #inputs: ReadonlySet<string>;
   #admin: Admin | null = null;
   #partitionCount = 0;
@@ -132,37 +155,76 @@ export class StateManager {
       }
       holders.add(topic);
     }
-    if (fresh.size === 0) return;
+    if (fresh.size === 0) {
+      this.#reportResume(partitions);
+      return;
+    }
 
     const restored = new Map<number, Map<string, PartitionStore<unknown>>>();
     const targets: RestoreTarget[] = [];
     const storeOf = new Map<string, string>();
+    const readers = new Map<
+      number,
+      Array<{ reader: MarkedChangelog; def: StoreDefinition; store: PartitionStore<unknown> }>
+    >();
     for (const partition of fresh) {
       const stores = new Map<string, PartitionStore<unknown>>();
       restored.set(partition, stores);
+      readers.set(partition, []);
       for (const def of this.#stores.values()) {
         const store = this.#newStore(def, partition);
         stores.set(def.name, store);
         storeOf.set(tpKey(def.topic, partition), def.name);
-        targets.push({
-          topic: def.topic,
-          partition,
-          apply: (record) => {
+        // Applied when a commit marker closes the record's batch, so errors name the record here.
+        const reader = new MarkedChangelog((record) => {
+          try {
             if (record.key === null) throw new Error('a changelog record has no key');
             store.restore(record.key.toString('utf8'), record.value);
-          },
+          } catch (error) {
+            throw corruptChangelog(record, error);
+          }
         });
+        readers.get(partition)!.push({ reader, def, store });
+        targets.push({ topic: def.topic, partition, apply: (record) => reader.read(record) });
       }
     }
     let results;
+    const dropped: Array<{ def: StoreDefinition; store: PartitionStore<unknown>; records: BusRecord[] }> = [];
+    let unfinished = 0;
+    const positions = new Map<number, Map<string, number>>();
     try {
       results = await restorePartitions(this.#options.bus, admin, targets);
+      for (const [partition, list] of readers) {
+        const at = restorePoint(list.map((r) => r.reader.last));
+        for (const { reader, def, store } of list) {
+          const records = reader.finish(at);
+          unfinished += records.length;
+          if (records.length > 0) dropped.push({ def, store, records });
+        }
+        positions.set(partition, new Map(at ?? []));
+      }
     } catch (error) {
       // Not restored means not held: a later assignment of these partitions restores them again.
       for (const partition of fresh) this.#holders.delete(partition);
       throw error;
     }
+    for (const [partition, at] of positions) this.#positions.set(partition, at);
+    // The dropped records stay on the log, before the marker this instance writes next: their
+    // keys are written again with the restored values, in the next batch, so that marker closes
+    // the restored state rather than the dead instance's unfinished one.
+    for (const { def, store, records } of dropped)
+      for (const r of records) {
+        const key = r.key!.toString('utf8');
+        const value = store.get(key);
+        this.#write(def, store.partition, key, value === undefined ? null : def.serde.serialize(value));
+      }
     for (const [partition, stores] of restored) this.#partitions.set(partition, stores);
+    if (unfinished > 0)
+      this.#log.info(
+        { partitions: [...fresh].sort((a, b) => a - b), records: unfinished },
+        'changelog records after the last commit marker dropped: their inputs are processed again',
+      );
+    this.#reportResume(partitions);
 
     const perStore = new Map<string, { seconds: number; records: number }>();
     for (const r of results) {
@@ -194,6 +256,7 @@ export class StateManager {
       this.#holders.delete(partition);
       for (const store of this.#partitions.get(partition)?.values() ?? []) store.detach();
       this.#partitions.delete(partition);
+      this.#positions.delete(partition);
       for (const def of this.#stores.values()) this.#pending.delete(tpKey(def.topic, partition));
     }
   }
@@ -233,6 +296,29 @@ export class StateManager {
     return out;
   }
 
+  /**
+   * The commit markers of a batch whose outputs and changelog records are acknowledged:
+   * `processed` holds the next offset of every input partition the batch read. Every store's
+   * changelog partition p gets one for each state partition p the batch touched, naming every
+   * input position its state reflects (also those of inputs the batch did not read).
+   */
+  commitMarkers(processed: readonly TopicPartitionOffset[]): ProduceRecord[] {
+    const touched = new Set<number>();
+    for (const { topic, partition, offset } of processed) {
+      const positions = this.#positions.get(partition);
+      if (!positions || !this.#inputs.has(topic)) continue;
+      positions.set(topic, offset);
+      touched.add(partition);
+    }
+    const out: ProduceRecord[] = [];
+    for (const partition of touched) {
+      const value = encodeCommitMarker(this.#positions.get(partition)!);
+      for (const def of this.#stores.values())
+        out.push({ topic: def.topic, partition, key: COMMIT_MARKER_KEY, value });
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -240,20 +326,35 @@ export class StateManager {
     this.#partitions.clear();
     this.#holders.clear();
     this.#pending.clear();
+    this.#positions.clear();
     await this.#admin?.close();
     this.#admin = null;
   }
 
+  /** Tells `resumeAt` where the state of each assigned input partition says it must resume. */
+  #reportResume(partitions: readonly TopicPartition[]): void {
+    const resume: TopicPartitionOffset[] = [];
+    for (const { topic, partition } of partitions) {
+      const offset = this.#inputs.has(topic) ? this.#positions.get(partition)?.get(topic) : undefined;
+      if (offset !== undefined) resume.push({ topic, partition, offset });
+    }
+    if (resume.length > 0) this.#options.resumeAt?.(resume);
+  }
+
   #newStore(def: StoreDefinition, partition: number): PartitionStore<unknown> {
+    return new PartitionStore(def.name, partition, def.serde, (key, bytes) =>
+      this.#write(def, partition, key, bytes),
+    );
+  }
+
+  #write(def: StoreDefinition, partition: number, key: string, bytes: Buffer | null): void {
     const id = tpKey(def.topic, partition);
-    return new PartitionStore(def.name, partition, def.serde, (key, bytes) => {
-      let pending = this.#pending.get(id);
-      if (!pending) {
-        pending = { topic: def.topic, partition, writes: new Map() };
-        this.#pending.set(id, pending);
-      }
-      pending.writes.set(key, bytes);
-    });
+    let pending = this.#pending.get(id);
+    if (!pending) {
+      pending = { topic: def.topic, partition, writes: new Map() };
+      this.#pending.set(id, pending);
+    }
+    pending.writes.set(key, bytes);
   }
 
   #checkOpen(): void {
