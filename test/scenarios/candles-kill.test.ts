@@ -1,0 +1,158 @@
+// Acceptance: the candles service as its own process, kill -9 at random moments while trades flow, ends with the candles of an uninterrupted run.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import {
+  candleTopics,
+  diffCandles,
+  readCandleOutput,
+  SCENARIO_INTERVALS,
+} from '../../src/ops/scenarios/candles.ts';
+import { loadCapturedTrades } from '../../src/ops/scenarios/data.ts';
+import { startInstance, stopAll } from '../../src/ops/scenarios/service.ts';
+import {
+  createTopics,
+  groupLag,
+  startFeed,
+  uniqueName,
+  waitCaughtUp,
+} from '../../src/ops/scenarios/topics.ts';
+import { changelogTopic } from '../../src/runtime/state/index.ts';
+import { CANDLES_STORE, createCandles } from '../../src/services/candles/index.ts';
+import { silentLogger } from '../../src/runtime/index.ts';
+import { defer, eventually, kafkaBackend, kafkaBootstrap } from '../helpers/backends.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const FIXTURE = path.join(ROOT, 'test/scenarios/candles-fixture.ts');
+const KILLS = 6;
+/** Captured trades fed, and how fast: slow enough that the feed outlasts every kill and restart. */
+const TRADES = 12_000;
+const RATE = 150;
+
+interface Child {
+  readonly process: ChildProcess;
+  /** Batches handled so far. */
+  batches(): number;
+  readonly exited: Promise<number | null>;
+}
+
+function spawnCandles(t: TestContext, env: Record<string, string>): Child {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/streamforge.js'),
+      '--bus',
+      `kafka://${kafkaBootstrap()}`,
+      'run',
+      FIXTURE,
+      '--log-level',
+      'warn',
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  defer(t, () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
+  let batches = 0;
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (line.startsWith('batch ')) batches++;
+  });
+  return {
+    process: child,
+    batches: () => batches,
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+}
+
+describe('candles killed with SIGKILL on kafka', { skip: kafkaBackend.skip }, () => {
+  it(
+    `kill -9 at ${KILLS} random moments while trades flow, restarted each time: its candles equal an uninterrupted run's, field for field (no trade counted twice)`,
+    { timeout: 420_000 },
+    async (t) => {
+      const bus = await kafkaBackend.open(t);
+      const { trades: values } = await loadCapturedTrades({ limit: TRADES });
+      const reference = { name: uniqueName('sfkill-ref'), topics: candleTopics('sfkill-ref') };
+      const live = {
+        name: uniqueName('sfkill-live'),
+        topics: candleTopics('sfkill-live', reference.topics.trades),
+      };
+      const input = [reference.topics.trades.topic];
+      const deleteTopics = await createTopics(
+        bus,
+        [
+          reference.topics.trades,
+          ...Object.values(reference.topics.candles),
+          ...Object.values(live.topics.candles),
+        ],
+        [changelogTopic(reference.name, CANDLES_STORE), changelogTopic(live.name, CANDLES_STORE)],
+      );
+      defer(t, deleteTopics);
+      const progress = (line: string): void => t.diagnostic(line);
+      const referenceRunner = await startInstance(
+        bus,
+        createCandles({
+          name: reference.name,
+          intervals: SCENARIO_INTERVALS,
+          topics: reference.topics,
+          log: silentLogger,
+        }),
+        progress,
+      );
+      defer(t, () => stopAll(bus, [referenceRunner], [reference.name, live.name]));
+
+      const env = {
+        SF_CANDLES_GROUP: live.name,
+        SF_CANDLES_TRADES: reference.topics.trades.topic,
+        SF_CANDLES_1S: live.topics.candles['1s'].topic,
+        SF_CANDLES_1M: live.topics.candles['1m'].topic,
+      };
+      const feed = startFeed(bus, reference.topics.trades, values, RATE);
+      const kills: string[] = [];
+      for (let kill = 0; kill < KILLS; kill++) {
+        const child = spawnCandles(t, env);
+        // Mid-stream: 1 to 8 batches handled (its restore and the catch-up of what came while it
+        // was down included), then a random moment inside or between batches.
+        const target = 1 + Math.floor(Math.random() * 8);
+        const busy = await eventually(
+          () => child.batches() >= target || child.process.exitCode !== null,
+          120_000,
+          5,
+        );
+        assert.ok(
+          busy && child.process.exitCode === null,
+          `candles ${kill} is handling trades (exit ${child.process.exitCode})`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        child.process.kill('SIGKILL');
+        await child.exited;
+        kills.push(`after ${child.batches()} batches, ${feed.sent()} trades sent`);
+      }
+      progress(`killed: ${kills.join('; ')}`);
+      const stillFlowing = feed.sent() < values.length;
+      const last = spawnCandles(t, env);
+      await feed.done;
+      await waitCaughtUp(bus, live.name, input, {
+        timeoutMs: 240_000,
+        progress,
+        what: 'candles (last restart)',
+      });
+      await waitCaughtUp(bus, reference.name, input, { progress, what: 'reference' });
+      last.process.kill('SIGTERM');
+      assert.equal(await last.exited, 0, 'the last instance stopped cleanly');
+      assert.equal(await groupLag(bus, live.name, input), 0, 'every trade was committed');
+
+      const want = await readCandleOutput(bus, reference.topics);
+      const got = await readCandleOutput(bus, live.topics);
+      const differences = diffCandles(want, got);
+      progress(
+        `reference: ${want.size} candles; killed ${KILLS} times: ${got.size}; ${differences.length} differences`,
+      );
+      assert.ok(stillFlowing, 'every kill happened while the feed was still sending');
+      assert.ok(want.size > 300, `reference candles: ${want.size}`);
+      assert.deepEqual(differences, []);
+    },
+  );
+});
