@@ -8,6 +8,7 @@ import { bookDelta, bookDepth, bookTop, trades } from './products/market.ts';
 import { rawTopics } from './products/raw.ts';
 import { alerts, instruments } from './products/reference.ts';
 import { executions, orders, positions, signals } from './products/trading.ts';
+import { orchestratorLeaders } from './products/leaders.ts';
 import { workflows } from './products/workflows.ts';
 import { type Product } from './product.ts';
 import { closeMatches } from './suggest.ts';
@@ -61,6 +62,7 @@ export const declaredProducts: readonly Product[] = [
   queueControl,
   queueEvents,
   workflows,
+  orchestratorLeaders,
   ...Object.values(rawTopics),
   trades,
   bookDelta,

@@ -44,3 +44,4 @@ export { rawTopics } from './products/raw.ts';
 export { alerts, instruments } from './products/reference.ts';
 export { executions, orders, positions, signals } from './products/trading.ts';
 export { workflows } from './products/workflows.ts';
+export { LeaderStates, type OrchestratorLeader, orchestratorLeaders } from './products/leaders.ts';

@@ -25,6 +25,7 @@ describe('catalog', () => {
       'queue-control',
       'queue-events',
       'orchestrator.workflows',
+      'orchestrator.leaders',
       ...['binance', 'binance-futures', 'okx', 'kraken', 'coinbase'].map((e) => `md.raw.${e}`),
       'md.trades',
       'md.book.delta',

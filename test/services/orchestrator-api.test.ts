@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { workflows } from '../../src/contracts/index.ts';
+import { orchestratorLeaders, workflows } from '../../src/contracts/index.ts';
 import { ServiceHost } from '../../src/runtime/index.ts';
 import { createOrchestrator } from '../../src/services/orchestrator/index.ts';
 import { defer, kafkaBackend, tempGroup } from '../helpers/backends.ts';
 import { renamed, tempProductTopics } from '../runtime/helpers.ts';
-import { post } from './orchestrator-fixture.ts';
+import { leads, post } from './orchestrator-fixture.ts';
 
 const valid = {
   type: 'backfill-persist-features',
@@ -27,12 +27,13 @@ describe('orchestrator HTTP API on kafka', { skip: kafkaBackend.skip }, () => {
     async (t) => {
       const bus = await kafkaBackend.open(t);
       const topic = renamed(workflows, 'orch-api-wf');
-      await tempProductTopics(t, bus, [topic]);
+      const leaders = renamed(orchestratorLeaders, 'orch-api-leaders');
+      await tempProductTopics(t, bus, [topic, leaders]);
       const definition = createOrchestrator({
         name: tempGroup(t, bus, 'orch-api'),
         port: 0,
         jobService: 'orch-api-nobody',
-        topics: { workflows: topic },
+        topics: { workflows: topic, leaders },
       });
       const host = new ServiceHost({
         bus,
@@ -43,7 +44,8 @@ describe('orchestrator HTTP API on kafka', { skip: kafkaBackend.skip }, () => {
       });
       defer(t, () => host.stop('test over'));
       await host.start();
-      const base = (definition as unknown as { url: string }).url;
+      await leads(definition);
+      const base = definition.url!;
       const api = `${base}/api/workflows`;
 
       const bad = async (body: unknown, field: string, message: RegExp, status = 400): Promise<void> => {

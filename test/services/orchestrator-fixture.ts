@@ -5,16 +5,20 @@ import path from 'node:path';
 import { type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { type Bus } from '../../src/bus/types.ts';
-import { rawTopics, workflows } from '../../src/contracts/index.ts';
+import { orchestratorLeaders, rawTopics, workflows } from '../../src/contracts/index.ts';
 import { type Workflow } from '../../src/contracts/schema/workflows.ts';
 import { ServiceHost, type ServiceDefinition } from '../../src/runtime/index.ts';
 import { createJobs } from '../../src/services/jobs/index.ts';
-import { createOrchestrator, type OrchestratorOptions } from '../../src/services/orchestrator/index.ts';
+import {
+  createOrchestrator,
+  type OrchestratorHandle,
+  type OrchestratorOptions,
+} from '../../src/services/orchestrator/index.ts';
 import { openDatabase, type SqlDatabase } from '../../src/services/writer/index.ts';
 import { type BinanceRestKline } from '../../src/venues/binance/raw-types.ts';
 import { startSimulator } from '../../src/venues/simulator/index.ts';
 import { type Simulator } from '../../src/venues/simulator/index.ts';
-import { defer, eventually, tempGroup } from '../helpers/backends.ts';
+import { defer, eventually, tempGroup, uniqueName } from '../helpers/backends.ts';
 import { postgresUrl, tempSchema } from '../helpers/postgres.ts';
 import { renamed, tempProductTopics } from '../runtime/helpers.ts';
 import { normalizedTopics, startParser } from './helpers.ts';
@@ -33,20 +37,31 @@ export interface Stack {
   readonly topics: ReturnType<typeof normalizedTopics> & {
     raw: typeof rawTopics.binance;
     workflows: typeof workflows;
+    leaders: typeof orchestratorLeaders;
   };
   readonly jobsName: string;
+  /** The orchestrator's name (and consumer group) every startOrchestrator() shares unless told another. */
+  readonly orchestratorName: string;
   /** The 1s klines the simulator serves for the whole capture (about 346), oldest first. */
   readonly klines: BinanceRestKline[];
   startJobs(): Promise<ServiceHost>;
   startParser(): Promise<void>;
-  /** An orchestrator under the stack's name and workflows topic unless `options` names others. */
-  startOrchestrator(options?: OrchestratorOptions): Promise<{ host: ServiceHost; url: string }>;
+  /**
+   * An orchestrator instance under the stack's name and topics unless `options` names others;
+   * resolves once it leads, or with `standby`, once it serves its API.
+   */
+  startOrchestrator(
+    options?: OrchestratorOptions,
+    how?: { readonly standby?: boolean },
+  ): Promise<{ host: ServiceHost; url: string; orchestrator: OrchestratorHandle }>;
 }
 
 async function host(t: TestContext, bus: Bus, definition: ServiceDefinition): Promise<ServiceHost> {
   const h = new ServiceHost({
     bus,
     services: [{ definition }],
+    // Instances of one service in this process need ids of their own (a process has one by default).
+    instancePrefix: uniqueName('i'),
     logLevel: 'silent',
     heartbeatMs: 0,
     lagIntervalMs: 0,
@@ -90,10 +105,16 @@ export async function orchestratorStack(
     ...normalizedTopics(`${prefix}`),
     raw: renamed(rawTopics.binance, `${prefix}-raw`),
     workflows: renamed(workflows, `${prefix}-wf`),
+    leaders: renamed(orchestratorLeaders, `${prefix}-leaders`),
   };
   await tempProductTopics(t, bus, Object.values(topics));
   const jobsName = tempGroup(t, bus, `${prefix}-jobs`);
   const orchestratorName = tempGroup(t, bus, `${prefix}-orch`);
+  defer(t, async () => {
+    const admin = bus.admin();
+    await admin.deleteGroup(`${orchestratorName}-leader`).catch(() => undefined);
+    await admin.close();
+  });
   return {
     bus,
     sim,
@@ -102,6 +123,7 @@ export async function orchestratorStack(
     schema,
     topics,
     jobsName,
+    orchestratorName,
     klines,
     startJobs: () =>
       host(
@@ -129,21 +151,35 @@ export async function orchestratorStack(
         },
       });
     },
-    async startOrchestrator(options = {}) {
+    async startOrchestrator(options = {}, how = {}) {
       const definition = createOrchestrator({
         name: orchestratorName,
         port: 0,
         jobService: jobsName,
         checkIntervalMs: 200,
-        topics: { workflows: topics.workflows },
+        sessionTimeoutMs: 6000,
+        topics: { workflows: topics.workflows, leaders: topics.leaders },
         ...options,
       });
       const h = await host(t, bus, definition);
-      const url = (definition as unknown as { url: string | null }).url;
+      const url = definition.url;
       assert.ok(url, 'the orchestrator serves its API once started');
-      return { host: h, url };
+      if (!how.standby) await leads(definition);
+      return { host: h, url, orchestrator: definition };
     },
   };
+}
+
+/** Waits until an orchestrator instance leads and its engine answers writes. */
+export async function leads(orchestrator: OrchestratorHandle, timeoutMs = 60_000): Promise<void> {
+  const ok = await eventually(async () => {
+    if (orchestrator.role !== 'leader' || !orchestrator.url) return false;
+    // Elected is not yet acting: the engine loads the workflows first (a write meanwhile is 503).
+    const res = await fetch(`${orchestrator.url}/api/workflows/000000/stop`, { method: 'POST' });
+    await res.body?.cancel();
+    return res.status === 404;
+  }, timeoutMs);
+  assert.ok(ok, `the orchestrator instance leads (role ${orchestrator.role})`);
 }
 
 export async function post(

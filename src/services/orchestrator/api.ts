@@ -45,11 +45,23 @@ const ErrorBody = Type.Object(
   {
     error: Type.String({ description: 'what is wrong and how to fix it' }),
     field: Type.Optional(Type.String({ description: 'the request field at fault' })),
+    leader: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: "503 from a standby: the leader's API URL, null while none is known",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 const WorkflowList = Type.Object({ workflows: Type.Array(WorkflowV1) }, { additionalProperties: false });
-const Health = Type.Object({ status: Type.Literal('ok'), workflows: Type.Integer({ minimum: 0 }) });
+const Health = Type.Object({
+  status: Type.Literal('ok'),
+  workflows: Type.Integer({ minimum: 0 }),
+  role: Type.Union([Type.Literal('leader'), Type.Literal('standby')], {
+    description: 'only the leader acts; a standby serves reads from its copy of orchestrator.workflows',
+  }),
+  leader: Type.Union([Type.String(), Type.Null()], { description: "the leader's API URL, when known" }),
+});
 
 /** What the API needs from the orchestrator. */
 export interface WorkflowBook {
@@ -58,6 +70,19 @@ export interface WorkflowBook {
   create(params: WorkflowParams): Promise<Workflow>;
   /** 'ended' when the workflow had already ended; null when there is none. */
   stop(id: string): Promise<Workflow | 'ended' | null>;
+  /** Whether this instance leads, and the leader's URL (its own when it leads). */
+  role(): { role: 'leader' | 'standby'; leader: string | null };
+}
+
+/** A write sent to an instance that does not lead: 503, naming the leader's URL for the client to retry there. */
+export class NotLeaderError extends Error {
+  readonly leader: string | null;
+
+  constructor(message: string, leader: string | null) {
+    super(message);
+    this.name = 'NotLeaderError';
+    this.leader = leader;
+  }
 }
 
 class HttpError extends Error {
@@ -148,6 +173,7 @@ const plain = (schema: TSchema): unknown => JSON.parse(JSON.stringify(schema)) a
 export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
   const error = (description: string) => ({ description, content: json('Error') });
+  const notLeader = 'this instance stands by (or is taking over): `leader` names the leader to send it to';
   const idParam = {
     name: 'id',
     in: 'path',
@@ -162,7 +188,9 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Starts and follows workflows (backfill klines, persist them to SQL, compute features). The orchestrator ' +
-        'never calls a service: it publishes commands on queue-control and follows queue-events.',
+        'never calls a service: it publishes commands on queue-control and follows queue-events. Of several ' +
+        'instances one leads; a standby answers reads from its copy of orchestrator.workflows and writes 503 ' +
+        "with the leader's URL.",
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths: {
@@ -175,6 +203,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
             '400': error('invalid input; `field` names the field'),
             '413': error('body larger than 16 KiB'),
             '415': error('the body is not application/json'),
+            '503': error(notLeader),
           },
         },
         get: {
@@ -200,6 +229,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
             '202': { description: 'stop commands sent; the workflow is stopped', content: json('Workflow') },
             '404': error('no workflow with this id'),
             '409': error('the workflow has already ended'),
+            '503': error(notLeader),
           },
         },
       },
@@ -288,7 +318,7 @@ async function route(
   };
   if (path === '/health') {
     if (method !== 'GET') return allow('GET');
-    return send(res, 200, { status: 'ok', workflows: book.list().length });
+    return send(res, 200, { status: 'ok', workflows: book.list().length, ...book.role() });
   }
   if (path === '/api/openapi.json') {
     if (method !== 'GET') return allow('GET');
@@ -341,6 +371,8 @@ export async function startApi(
   const server: Server = createServer((req, res) => {
     route(book, req, res, url).catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
+      if (error instanceof NotLeaderError)
+        return send(res, 503, { error: error.message, leader: error.leader }, { 'retry-after': '1' });
       if (error instanceof HttpError)
         return send(
           res,
