@@ -288,7 +288,10 @@ export function createOrchestrator(
     abandon: {
       value: async () => {
         election?.abandon();
-        await active?.abandon();
+        // Forgotten first: an abandoned engine is not a failed one that should fail the instance.
+        const runner = active;
+        active = null;
+        await runner?.abandon();
         if (timer) clearInterval(timer);
         await api?.close();
         api = null;
