@@ -31,6 +31,8 @@ const service = createCandles({
 /** Says on stdout when a batch was handled, so the test knows the service is mid-stream. */
 const withProgress: ServiceDefinition = {
   ...service,
+  // Smaller polls (SF_CANDLES_MAX_POLL) make more batches, so more kills land between a batch's changelog and its commit.
+  maxPollRecords: Number(process.env['SF_CANDLES_MAX_POLL'] ?? service.maxPollRecords ?? 500),
   async afterBatch(ctx) {
     await service.afterBatch!(ctx);
     process.stdout.write(`batch ${ctx.records}\n`);

@@ -2,6 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import {
@@ -10,11 +12,14 @@ import {
   readCandleOutput,
   SCENARIO_INTERVALS,
 } from '../../src/ops/scenarios/candles.ts';
+import { openBus } from '../../src/bus/open.ts';
+import { type Bus } from '../../src/bus/types.ts';
 import { loadCapturedTrades } from '../../src/ops/scenarios/data.ts';
 import { startInstance, stopAll } from '../../src/ops/scenarios/service.ts';
 import {
   createTopics,
   groupLag,
+  produceAll,
   startFeed,
   uniqueName,
   waitCaughtUp,
@@ -38,18 +43,14 @@ interface Child {
   readonly exited: Promise<number | null>;
 }
 
-function spawnCandles(t: TestContext, env: Record<string, string>): Child {
+function spawnCandles(
+  t: TestContext,
+  env: Record<string, string>,
+  busUri = `kafka://${kafkaBootstrap()}`,
+): Child {
   const child = spawn(
     process.execPath,
-    [
-      path.join(ROOT, 'bin/streamforge.js'),
-      '--bus',
-      `kafka://${kafkaBootstrap()}`,
-      'run',
-      FIXTURE,
-      '--log-level',
-      'warn',
-    ],
+    [path.join(ROOT, 'bin/streamforge.js'), '--bus', busUri, 'run', FIXTURE, '--log-level', 'warn'],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   defer(t, () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
@@ -153,6 +154,114 @@ describe('candles killed with SIGKILL on kafka', { skip: kafkaBackend.skip }, ()
       assert.ok(stillFlowing, 'every kill happened while the feed was still sending');
       assert.ok(want.size > 300, `reference candles: ${want.size}`);
       assert.deepEqual(differences, []);
+    },
+  );
+});
+
+/** Opens the embedded log, uses it and closes it: it takes one process at a time. */
+async function withBus<T>(uri: string, fn: (bus: Bus) => Promise<T>): Promise<T> {
+  const bus = await openBus(uri);
+  try {
+    return await fn(bus);
+  } finally {
+    await bus.close();
+  }
+}
+
+describe('candles killed with SIGKILL on the embedded log', () => {
+  it(
+    `kill -9 at ${KILLS} random moments while it works off a backlog, restarted each time: its candles equal an uninterrupted run's`,
+    { timeout: 420_000 },
+    async (t) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-candles-kill-'));
+      defer(t, () => rm(dir, { recursive: true, force: true }));
+      // fsync=always, the durable setting: a produce and a commit each wait for their fdatasync.
+      const busUri = `embedded:${dir}?fsync=always`;
+      const { trades: values } = await loadCapturedTrades({ limit: TRADES });
+      const reference = { name: uniqueName('sfkill-ref'), topics: candleTopics('sfkill-ref') };
+      const live = {
+        name: uniqueName('sfkill-live'),
+        topics: candleTopics('sfkill-live', reference.topics.trades),
+      };
+      const input = [reference.topics.trades.topic];
+      // The whole feed is on the log first (no second process may open it while the service
+      // runs); the reference works it off uninterrupted in this process.
+      await withBus(busUri, async (bus) => {
+        await createTopics(bus, [
+          reference.topics.trades,
+          ...Object.values(reference.topics.candles),
+          ...Object.values(live.topics.candles),
+        ]);
+        await produceAll(bus, reference.topics.trades, values);
+        const runner = await startInstance(
+          bus,
+          createCandles({
+            name: reference.name,
+            intervals: SCENARIO_INTERVALS,
+            topics: reference.topics,
+            log: silentLogger,
+          }),
+          (line) => t.diagnostic(line),
+        );
+        await waitCaughtUp(bus, reference.name, input, { what: 'reference' });
+        await runner.stop('reference done');
+      });
+
+      const env = {
+        SF_CANDLES_GROUP: live.name,
+        SF_CANDLES_TRADES: reference.topics.trades.topic,
+        SF_CANDLES_1S: live.topics.candles['1s'].topic,
+        SF_CANDLES_1M: live.topics.candles['1m'].topic,
+        SF_CANDLES_MAX_POLL: '100',
+      };
+      const kills: string[] = [];
+      for (let kill = 0; kill < KILLS; kill++) {
+        const child = spawnCandles(t, env, busUri);
+        const target = 1 + Math.floor(Math.random() * 8);
+        const busy = await eventually(
+          () => child.batches() >= target || child.process.exitCode !== null,
+          120_000,
+          5,
+        );
+        assert.ok(
+          busy && child.process.exitCode === null,
+          `candles ${kill} is handling trades (exit ${child.process.exitCode})`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+        child.process.kill('SIGKILL');
+        await child.exited;
+        kills.push(`after ${child.batches()} batches`);
+      }
+      t.diagnostic(`killed: ${kills.join('; ')}`);
+      // The last one works off the rest; done when no batch came for 3 s.
+      const last = spawnCandles(t, env, busUri);
+      let seen = -1;
+      let quietSince = Date.now();
+      await eventually(
+        () => {
+          if (last.batches() !== seen) {
+            seen = last.batches();
+            quietSince = Date.now();
+          }
+          return last.batches() > 0 && Date.now() - quietSince > 3000;
+        },
+        240_000,
+        100,
+      );
+      last.process.kill('SIGTERM');
+      assert.equal(await last.exited, 0, 'the last instance stopped cleanly');
+
+      await withBus(busUri, async (bus) => {
+        assert.equal(await groupLag(bus, live.name, input), 0, 'every trade was committed');
+        const want = await readCandleOutput(bus, reference.topics);
+        const got = await readCandleOutput(bus, live.topics);
+        const differences = diffCandles(want, got);
+        t.diagnostic(
+          `reference: ${want.size} candles; killed ${KILLS} times: ${got.size}; ${differences.length} differences`,
+        );
+        assert.ok(want.size > 300, `reference candles: ${want.size}`);
+        assert.deepEqual(differences, []);
+      });
     },
   );
 });
