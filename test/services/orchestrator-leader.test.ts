@@ -21,6 +21,14 @@ interface Instance {
   readonly url: string;
   /** Ends the instance as a crash would: nothing resigned, committed or left. */
   crash(): Promise<void>;
+  /** Stops it gracefully: it resigns and leaves the groups. */
+  stop(): Promise<void>;
+}
+
+/** How the leader ends, and the election's session timeout (a crash is noticed after it; a stop at once). */
+interface Ending {
+  readonly how: 'crash' | 'stop';
+  readonly sessionTimeoutMs: number;
 }
 
 async function freePort(): Promise<number> {
@@ -81,13 +89,22 @@ async function processInstance(t: TestContext, stack: Stack, n: number): Promise
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
     },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
   };
 }
 
 /** On the embedded log (one process) an instance is abandoned: it stops polling without a word. */
-async function inProcessInstance(_t: TestContext, stack: Stack): Promise<Instance> {
-  const { url, orchestrator } = await stack.startOrchestrator({}, { standby: true });
-  return { url, crash: () => orchestrator.abandon() };
+function inProcessInstance(sessionTimeoutMs: number) {
+  return async (_t: TestContext, stack: Stack): Promise<Instance> => {
+    const { url, orchestrator, host } = await stack.startOrchestrator(
+      { sessionTimeoutMs },
+      { standby: true },
+    );
+    return { url, crash: () => orchestrator.abandon(), stop: () => host.stop('stopped by the test') };
+  };
 }
 
 /** Waits until an instance leads and its engine answers writes (a probe stop of no workflow is 404, not 503). */
@@ -105,6 +122,7 @@ async function scenario(
   bus: Bus,
   store: 'postgres' | 'pglite',
   start: (t: TestContext, stack: Stack, n: number) => Promise<Instance>,
+  ending: Ending,
 ): Promise<void> {
   const stack = await orchestratorStack(t, bus, 'orch-ha', store);
   await stack.startParser();
@@ -176,11 +194,17 @@ async function scenario(
   const stopRefused = await post(`${second.url}/api/workflows/${id}/stop`, {});
   assert.equal(stopRefused.status, 503);
   const before = await getWorkflow(first.url, id);
-  assert.equal(before.steps[0]!.state, 'running', 'the leader dies in the middle of the backfill');
+  assert.equal(before.steps[0]!.state, 'running', 'the leader ends in the middle of the backfill');
 
-  const crashedAt = Date.now();
-  await first.crash();
+  const endedAt = Date.now();
+  await (ending.how === 'crash' ? first.crash() : first.stop());
   assert.ok(await acting(second.url), 'the standby took over');
+  const tookOverMs = Date.now() - endedAt;
+  if (ending.how === 'stop')
+    assert.ok(
+      tookOverMs < ending.sessionTimeoutMs / 2,
+      `a leader that stops hands over at once, not after the session (${tookOverMs} ms)`,
+    );
   const done: Workflow = await waitFor(
     () => second.url,
     id,
@@ -229,8 +253,8 @@ async function scenario(
   assert.ok(bySecond.length > 0, 'the new leader sent commands');
   for (const c of bySecond)
     assert.ok(
-      (c['issued_at'] as number) >= crashedAt,
-      `the standby sent ${JSON.stringify(c)} before the leader died`,
+      (c['issued_at'] as number) >= endedAt,
+      `the standby sent ${JSON.stringify(c)} before the leader ended`,
     );
 }
 
@@ -241,7 +265,20 @@ describe(
     it(
       'a standby serves reads, refuses writes naming the leader, and takes over a workflow when the leader process is killed',
       { timeout: 300_000 },
-      async (t) => scenario(t, await kafkaBackend.open(t), 'postgres', processInstance),
+      async (t) =>
+        scenario(t, await kafkaBackend.open(t), 'postgres', processInstance, {
+          how: 'crash',
+          sessionTimeoutMs: 6000,
+        }),
+    );
+    it(
+      'a leader that stops hands a running workflow over to the standby at once',
+      { timeout: 300_000 },
+      async (t) =>
+        scenario(t, await kafkaBackend.open(t), 'postgres', inProcessInstance(30_000), {
+          how: 'stop',
+          sessionTimeoutMs: 30_000,
+        }),
     );
   },
 );
@@ -250,6 +287,19 @@ describe('orchestrator leader election on embedded and PGlite', () => {
   it(
     'a standby serves reads, refuses writes naming the leader, and takes over a workflow when the leader is abandoned',
     { timeout: 300_000 },
-    async (t) => scenario(t, await embeddedBackend.open(t), 'pglite', inProcessInstance),
+    async (t) =>
+      scenario(t, await embeddedBackend.open(t), 'pglite', inProcessInstance(6000), {
+        how: 'crash',
+        sessionTimeoutMs: 6000,
+      }),
+  );
+  it(
+    'a leader that stops hands a running workflow over to the standby at once',
+    { timeout: 300_000 },
+    async (t) =>
+      scenario(t, await embeddedBackend.open(t), 'pglite', inProcessInstance(30_000), {
+        how: 'stop',
+        sessionTimeoutMs: 30_000,
+      }),
   );
 });
