@@ -295,6 +295,64 @@ for (const backend of backends) {
     );
 
     it(
+      'a marker names every input of the state partition, also those its batch did not read, and each input partition assigned later learns its position',
+      TIMEOUT,
+      async (t) => {
+        const bus = await backend.open(t);
+        const s = await setup(t, bus);
+        const other = renamed(trades, 'sc-in2');
+        await tempProductTopics(t, bus, [other]);
+        const values = await capturedTrades(30);
+        const inputs = [s.input.topic, other.topic];
+        const manager = (resumeAt?: (p: readonly TopicPartitionOffset[]) => void): StateManager => {
+          const m = new StateManager({
+            bus,
+            service: s.name,
+            stores: { [STORE]: {} },
+            partitionsOf: () => s.input.partitions,
+            inputTopics: inputs,
+            ...(resumeAt ? { resumeAt } : {}),
+          });
+          defer(t, () => m.close());
+          return m;
+        };
+        const a = { topic: s.input.topic, partition: 1 };
+        const b = { topic: other.topic, partition: 1 };
+        const writer = manager();
+        await writer.init();
+        await writer.onAssigned([a, b]);
+        const producer = bus.producer();
+        defer(t, () => producer.close());
+        for (const v of values.slice(0, 20)) applyTrade(writer.store<Totals>(STORE, 1), v);
+        await producer.sendBatch(writer.takeChangelog());
+        await producer.sendBatch(
+          writer.commitMarkers([
+            { ...a, offset: 12 },
+            { ...b, offset: 8 },
+          ]),
+        );
+        // The next batch reads input a only.
+        for (const v of values.slice(20)) applyTrade(writer.store<Totals>(STORE, 1), v);
+        await producer.sendBatch(writer.takeChangelog());
+        const [marker] = writer.commitMarkers([{ ...a, offset: 22 }]);
+        assert.deepEqual(
+          Object.fromEntries(decodeCommitMarker(marker!.value as Buffer)),
+          { [s.input.topic]: 22, [other.topic]: 8 },
+          'the position of input b carries over',
+        );
+        await producer.sendBatch([marker!]);
+
+        const reported: TopicPartitionOffset[][] = [];
+        const restored = manager((p) => reported.push([...p]));
+        await restored.init();
+        await restored.onAssigned([a]);
+        await restored.onAssigned([b]);
+        assert.deepEqual(reported, [[{ ...a, offset: 22 }], [{ ...b, offset: 8 }]]);
+        assert.deepEqual(new Map(restored.store<Totals>(STORE, 1).entries()), expectedTotals(values));
+      },
+    );
+
+    it(
       'restores every store of a partition to the same batch when a crash left a commit marker in one of them only',
       TIMEOUT,
       async (t) => {
