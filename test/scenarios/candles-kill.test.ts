@@ -27,7 +27,7 @@ import {
 import { changelogTopic } from '../../src/runtime/state/index.ts';
 import { CANDLES_STORE, createCandles } from '../../src/services/candles/index.ts';
 import { silentLogger } from '../../src/runtime/index.ts';
-import { defer, eventually, kafkaBackend, kafkaBootstrap } from '../helpers/backends.ts';
+import { defer, eventually, kafkaBackend, kafkaBootstrap, untilQuiet } from '../helpers/backends.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE = path.join(ROOT, 'test/scenarios/candles-fixture.ts');
@@ -235,19 +235,7 @@ describe('candles killed with SIGKILL on the embedded log', () => {
       t.diagnostic(`killed: ${kills.join('; ')}`);
       // The last one works off the rest; done when no batch came for 3 s.
       const last = spawnCandles(t, env, busUri);
-      let seen = -1;
-      let quietSince = Date.now();
-      await eventually(
-        () => {
-          if (last.batches() !== seen) {
-            seen = last.batches();
-            quietSince = Date.now();
-          }
-          return last.batches() > 0 && Date.now() - quietSince > 3000;
-        },
-        240_000,
-        100,
-      );
+      await untilQuiet(() => last.batches(), 3000, 240_000);
       last.process.kill('SIGTERM');
       assert.equal(await last.exited, 0, 'the last instance stopped cleanly');
 

@@ -11,7 +11,14 @@ import { type Bus } from '../../src/bus/types.ts';
 import { deadLetterProduct } from '../../src/contracts/index.ts';
 import { ensureTopics, ServiceRunner } from '../../src/runtime/index.ts';
 import { createWriter, openDatabase, type SqlDatabase } from '../../src/services/writer/index.ts';
-import { defer, eventually, kafkaBackend, kafkaBootstrap, uniqueName } from '../helpers/backends.ts';
+import {
+  defer,
+  eventually,
+  kafkaBackend,
+  kafkaBootstrap,
+  uniqueName,
+  untilQuiet,
+} from '../helpers/backends.ts';
 import { postgresSkipReason, postgresUrl, tempSchema } from '../helpers/postgres.ts';
 import { checksum, counts, type Expected, marketData, produceAll, writerTopics } from './writer-data.ts';
 
@@ -216,19 +223,7 @@ for (const stack of stacks) {
         }
         // The last one runs to the end of the topics, then stops gracefully.
         const last = spawnWriter(t, busUri, env);
-        let seen = -1;
-        let quietSince = Date.now();
-        await eventually(
-          () => {
-            if (last.batches() !== seen) {
-              seen = last.batches();
-              quietSince = Date.now();
-            }
-            return last.batches() > 0 && Date.now() - quietSince > 4000;
-          },
-          240_000,
-          250,
-        );
+        await untilQuiet(() => last.batches(), 4000, 240_000);
         last.process.kill('SIGTERM');
         assert.equal(await last.exited, 0, 'the last writer stopped cleanly');
 
