@@ -432,7 +432,7 @@ export class ServiceRunner<C extends readonly Product[] = readonly Product[]> {
       }
     }
     // Store changes go with the outputs, so that what is committed has its state on the changelog.
-    if (this.#state) outputs.push(...this.#state.takeChangelog());
+    if (this.#state) outputs.push(...this.#state.takeBaselines(), ...this.#state.takeChangelog());
     // The previous batch's commit markers go first: per changelog partition the log reads
     // [changes N][marker N][changes N+1], and a restore stops at the last marker.
     const marked = this.#marked;

@@ -68,7 +68,8 @@ const tpKey = (topic: string, partition: number): string => `${topic}\0${partiti
  * exactly once, also after `kill -9`. Outputs are not: a replayed unfinished batch sends its
  * outputs again, which is why their consumers are idempotent by key. A changelog without any
  * marker (written before markers existed) is restored whole, and its inputs resume at the
- * committed offsets, as before.
+ * committed offsets, as before; the first thing written to it then is a marker naming no
+ * position, so that from then on an unfinished batch is told apart.
  */
 export class StateManager {
   readonly #options: StateManagerOptions;
@@ -80,6 +81,13 @@ export class StateManager {
   /** Which input topics hold each state partition here: it is dropped when the last lets go. */
   readonly #holders = new Map<number, Set<string>>();
   readonly #pending = new Map<string, PendingWrites>();
+  /**
+   * Markers naming no position for partitions restored without any marker, sent ahead of their
+   * first changes: a crash in the first batch then finds the batch unfinished. Without them a
+   * fresh changelog holding a dead instance's first batch would look like one written before
+   * markers existed, be restored whole, and that batch would be applied again.
+   */
+  #baselines: ProduceRecord[] = [];
   /** Per state partition held here: input topic -> next offset its state reflects (what the next marker names). */
   readonly #positions = new Map<number, Map<string, number>>();
   readonly #inputs: ReadonlySet<string>;
@@ -202,6 +210,14 @@ export class StateManager {
           if (records.length > 0) dropped.push({ def, store, records });
         }
         positions.set(partition, new Map(at ?? []));
+        if (at === null)
+          for (const { def } of list)
+            this.#baselines.push({
+              topic: def.topic,
+              partition,
+              key: COMMIT_MARKER_KEY,
+              value: encodeCommitMarker(new Map()),
+            });
       }
     } catch (error) {
       // Not restored means not held: a later assignment of these partitions restores them again.
@@ -258,6 +274,7 @@ export class StateManager {
       this.#partitions.delete(partition);
       this.#positions.delete(partition);
       for (const def of this.#stores.values()) this.#pending.delete(tpKey(def.topic, partition));
+      this.#baselines = this.#baselines.filter((r) => r.partition !== partition);
     }
   }
 
@@ -297,6 +314,16 @@ export class StateManager {
   }
 
   /**
+   * The markers naming no position of partitions restored without any marker, once: sent ahead
+   * of the batch's `takeChangelog()`, so they precede the first changes in their partitions.
+   */
+  takeBaselines(): ProduceRecord[] {
+    const out = this.#baselines;
+    this.#baselines = [];
+    return out;
+  }
+
+  /**
    * The commit markers of a batch whose outputs and changelog records are acknowledged:
    * `processed` holds the next offset of every input partition the batch read. Every store's
    * changelog partition p gets one for each state partition p the batch touched, naming every
@@ -326,6 +353,7 @@ export class StateManager {
     this.#partitions.clear();
     this.#holders.clear();
     this.#pending.clear();
+    this.#baselines = [];
     this.#positions.clear();
     await this.#admin?.close();
     this.#admin = null;
