@@ -113,30 +113,6 @@ export function tempGroup(t: TestContext, bus: Bus, prefix: string): string {
 }
 
 /** Polls until `check` passes or the time is up; returns whether it passed. */
-/**
- * Waits until a child's batch counter has moved at least once and then stood still for `quietMs`:
- * the child has worked off what there was. False when `timeoutMs` passes first.
- */
-export async function untilQuiet(
-  batches: () => number,
-  quietMs: number,
-  timeoutMs: number,
-): Promise<boolean> {
-  let seen = -1;
-  let quietSince = Date.now();
-  return eventually(
-    () => {
-      if (batches() !== seen) {
-        seen = batches();
-        quietSince = Date.now();
-      }
-      return batches() > 0 && Date.now() - quietSince > quietMs;
-    },
-    timeoutMs,
-    100,
-  );
-}
-
 export async function eventually(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,

@@ -1,72 +1,33 @@
 // Acceptance: the candles service as its own process, kill -9 at random moments while trades flow, ends with the candles of an uninterrupted run.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import {
-  candleTopics,
+  candlesPair,
+  createPairTopics,
   diffCandles,
   readCandleOutput,
   SCENARIO_INTERVALS,
 } from '../../src/ops/scenarios/candles.ts';
-import { openBus } from '../../src/bus/open.ts';
-import { type Bus } from '../../src/bus/types.ts';
 import { loadCapturedTrades } from '../../src/ops/scenarios/data.ts';
 import { startInstance, stopAll } from '../../src/ops/scenarios/service.ts';
-import {
-  createTopics,
-  groupLag,
-  produceAll,
-  startFeed,
-  uniqueName,
-  waitCaughtUp,
-} from '../../src/ops/scenarios/topics.ts';
-import { changelogTopic } from '../../src/runtime/state/index.ts';
-import { CANDLES_STORE, createCandles } from '../../src/services/candles/index.ts';
+import { groupLag, produceAll, startFeed, waitCaughtUp } from '../../src/ops/scenarios/topics.ts';
+import { createCandles } from '../../src/services/candles/index.ts';
 import { silentLogger } from '../../src/runtime/index.ts';
-import { defer, eventually, kafkaBackend, kafkaBootstrap, untilQuiet } from '../helpers/backends.ts';
+import { defer, kafkaBackend, kafkaBootstrap } from '../helpers/backends.ts';
+import { killMidway, spawnService, untilQuiet, withBus } from '../helpers/killable.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const FIXTURE = path.join(ROOT, 'test/scenarios/candles-fixture.ts');
+const FIXTURE = path.resolve(import.meta.dirname, 'candles-fixture.ts');
 const KILLS = 6;
 /** Captured trades fed, and how fast: slow enough that the feed outlasts every kill and restart. */
 const TRADES = 12_000;
 const RATE = 150;
 
-interface Child {
-  readonly process: ChildProcess;
-  /** Batches handled so far. */
-  batches(): number;
-  readonly exited: Promise<number | null>;
-}
-
-function spawnCandles(
-  t: TestContext,
-  env: Record<string, string>,
-  busUri = `kafka://${kafkaBootstrap()}`,
-): Child {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/streamforge.js'), '--bus', busUri, 'run', FIXTURE, '--log-level', 'warn'],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  defer(t, () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
-  let batches = 0;
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) if (line.startsWith('batch ')) batches++;
-  });
-  return {
-    process: child,
-    batches: () => batches,
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-  };
-}
+const spawnCandles = (t: TestContext, env: Record<string, string>, busUri = `kafka://${kafkaBootstrap()}`) =>
+  spawnService(t, { fixture: FIXTURE, busUri, env, batchPrefix: 'batch ' });
 
 describe('candles killed with SIGKILL on kafka', { skip: kafkaBackend.skip }, () => {
   it(
@@ -75,22 +36,9 @@ describe('candles killed with SIGKILL on kafka', { skip: kafkaBackend.skip }, ()
     async (t) => {
       const bus = await kafkaBackend.open(t);
       const { trades: values } = await loadCapturedTrades({ limit: TRADES });
-      const reference = { name: uniqueName('sfkill-ref'), topics: candleTopics('sfkill-ref') };
-      const live = {
-        name: uniqueName('sfkill-live'),
-        topics: candleTopics('sfkill-live', reference.topics.trades),
-      };
+      const [reference, live] = candlesPair('sfkill-ref', 'sfkill-live');
       const input = [reference.topics.trades.topic];
-      const deleteTopics = await createTopics(
-        bus,
-        [
-          reference.topics.trades,
-          ...Object.values(reference.topics.candles),
-          ...Object.values(live.topics.candles),
-        ],
-        [changelogTopic(reference.name, CANDLES_STORE), changelogTopic(live.name, CANDLES_STORE)],
-      );
-      defer(t, deleteTopics);
+      defer(t, await createPairTopics(bus, [reference, live]));
       const progress = (line: string): void => t.diagnostic(line);
       const referenceRunner = await startInstance(
         bus,
@@ -116,19 +64,11 @@ describe('candles killed with SIGKILL on kafka', { skip: kafkaBackend.skip }, ()
         const child = spawnCandles(t, env);
         // Mid-stream: 1 to 8 batches handled (its restore and the catch-up of what came while it
         // was down included), then a random moment inside or between batches.
-        const target = 1 + Math.floor(Math.random() * 8);
-        const busy = await eventually(
-          () => child.batches() >= target || child.process.exitCode !== null,
-          120_000,
-          5,
-        );
-        assert.ok(
-          busy && child.process.exitCode === null,
-          `candles ${kill} is handling trades (exit ${child.process.exitCode})`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
-        child.process.kill('SIGKILL');
-        await child.exited;
+        await killMidway(child, {
+          maxBatches: 8,
+          maxDelayMs: 20,
+          busy: `candles ${kill} is handling trades`,
+        });
         kills.push(`after ${child.batches()} batches, ${feed.sent()} trades sent`);
       }
       progress(`killed: ${kills.join('; ')}`);
@@ -158,16 +98,6 @@ describe('candles killed with SIGKILL on kafka', { skip: kafkaBackend.skip }, ()
   );
 });
 
-/** Opens the embedded log, uses it and closes it: it takes one process at a time. */
-async function withBus<T>(uri: string, fn: (bus: Bus) => Promise<T>): Promise<T> {
-  const bus = await openBus(uri);
-  try {
-    return await fn(bus);
-  } finally {
-    await bus.close();
-  }
-}
-
 describe('candles killed with SIGKILL on the embedded log', () => {
   it(
     `kill -9 at ${KILLS} random moments while it works off a backlog, restarted each time: its candles equal an uninterrupted run's`,
@@ -178,20 +108,12 @@ describe('candles killed with SIGKILL on the embedded log', () => {
       // fsync=always, the durable setting: a produce and a commit each wait for their fdatasync.
       const busUri = `embedded:${dir}?fsync=always`;
       const { trades: values } = await loadCapturedTrades({ limit: TRADES });
-      const reference = { name: uniqueName('sfkill-ref'), topics: candleTopics('sfkill-ref') };
-      const live = {
-        name: uniqueName('sfkill-live'),
-        topics: candleTopics('sfkill-live', reference.topics.trades),
-      };
+      const [reference, live] = candlesPair('sfkill-ref', 'sfkill-live');
       const input = [reference.topics.trades.topic];
       // The whole feed is on the log first (no second process may open it while the service
       // runs); the reference works it off uninterrupted in this process.
       await withBus(busUri, async (bus) => {
-        await createTopics(bus, [
-          reference.topics.trades,
-          ...Object.values(reference.topics.candles),
-          ...Object.values(live.topics.candles),
-        ]);
+        await createPairTopics(bus, [reference, live]);
         await produceAll(bus, reference.topics.trades, values);
         const runner = await startInstance(
           bus,
@@ -217,25 +139,17 @@ describe('candles killed with SIGKILL on the embedded log', () => {
       const kills: string[] = [];
       for (let kill = 0; kill < KILLS; kill++) {
         const child = spawnCandles(t, env, busUri);
-        const target = 1 + Math.floor(Math.random() * 8);
-        const busy = await eventually(
-          () => child.batches() >= target || child.process.exitCode !== null,
-          120_000,
-          5,
-        );
-        assert.ok(
-          busy && child.process.exitCode === null,
-          `candles ${kill} is handling trades (exit ${child.process.exitCode})`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
-        child.process.kill('SIGKILL');
-        await child.exited;
+        await killMidway(child, {
+          maxBatches: 8,
+          maxDelayMs: 20,
+          busy: `candles ${kill} is handling trades`,
+        });
         kills.push(`after ${child.batches()} batches`);
       }
       t.diagnostic(`killed: ${kills.join('; ')}`);
       // The last one works off the rest; done when no batch came for 3 s.
       const last = spawnCandles(t, env, busUri);
-      await untilQuiet(() => last.batches(), 3000, 240_000);
+      await untilQuiet(last, 3000, 240_000);
       last.process.kill('SIGTERM');
       assert.equal(await last.exited, 0, 'the last instance stopped cleanly');
 

@@ -1,7 +1,6 @@
 // Acceptance: kill -9 of the writer at random points of a replay, restarted each time, ends with exactly the rows of an uninterrupted run.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,46 +10,19 @@ import { type Bus } from '../../src/bus/types.ts';
 import { deadLetterProduct } from '../../src/contracts/index.ts';
 import { ensureTopics, ServiceRunner } from '../../src/runtime/index.ts';
 import { createWriter, openDatabase, type SqlDatabase } from '../../src/services/writer/index.ts';
-import {
-  defer,
-  eventually,
-  kafkaBackend,
-  kafkaBootstrap,
-  uniqueName,
-  untilQuiet,
-} from '../helpers/backends.ts';
+import { defer, eventually, kafkaBackend, kafkaBootstrap, uniqueName } from '../helpers/backends.ts';
+import { killMidway, spawnService, untilQuiet, withBus } from '../helpers/killable.ts';
 import { postgresSkipReason, postgresUrl, tempSchema } from '../helpers/postgres.ts';
 import { checksum, counts, type Expected, marketData, produceAll, writerTopics } from './writer-data.ts';
 
 const pgSkip = await postgresSkipReason();
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const FIXTURE = path.join(ROOT, 'test/services/writer-fixture.ts');
+const FIXTURE = path.resolve(import.meta.dirname, 'writer-fixture.ts');
 const KILLS = 3;
 
 const named = <P extends { topic: string }>(p: P, topic: string): P => ({ ...p, topic, declaration: topic });
 
-interface Child {
-  readonly process: ChildProcess;
-  /** Batches committed so far. */
-  batches(): number;
-  readonly exited: Promise<number | null>;
-}
-
-function spawnWriter(t: TestContext, busUri: string, env: Record<string, string>): Child {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/streamforge.js'), '--bus', busUri, 'run', FIXTURE, '--log-level', 'warn'],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  defer(t, () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
-  let batches = 0;
-  child.stdout!.on('data', (chunk: Buffer) => (batches += chunk.toString().split('wrote ').length - 1));
-  return {
-    process: child,
-    batches: () => batches,
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-  };
-}
+const spawnWriter = (t: TestContext, busUri: string, env: Record<string, string>) =>
+  spawnService(t, { fixture: FIXTURE, busUri, env, batchPrefix: 'wrote ' });
 
 interface CrashStack {
   readonly name: string;
@@ -104,15 +76,6 @@ async function lagOf(bus: Bus, group: string, topics: readonly string[]): Promis
     return (await admin.groupLag(group, topics)).reduce((s, l) => s + l.lag, 0);
   } finally {
     await admin.close();
-  }
-}
-
-async function withBus<T>(uri: string, fn: (bus: Bus) => Promise<T>): Promise<T> {
-  const bus = await openBus(uri);
-  try {
-    return await fn(bus);
-  } finally {
-    await bus.close();
   }
 }
 
@@ -206,24 +169,12 @@ for (const stack of stacks) {
           const child = spawnWriter(t, busUri, env);
           // Wait until it is writing (1 to 6 committed batches), then kill at a random moment:
           // inside a transaction, between commit and offset commit, or between batches.
-          const target = 1 + Math.floor(Math.random() * 6);
-          const writing = await eventually(
-            () => child.batches() >= target || child.process.exitCode !== null,
-            120_000,
-            5,
-          );
-          assert.ok(
-            writing && child.process.exitCode === null,
-            `writer ${kill} is writing (exit ${child.process.exitCode})`,
-          );
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 60));
-          child.process.kill('SIGKILL');
-          await child.exited;
+          await killMidway(child, { maxBatches: 6, maxDelayMs: 60, busy: `writer ${kill} is writing` });
           killedMidway++;
         }
         // The last one runs to the end of the topics, then stops gracefully.
         const last = spawnWriter(t, busUri, env);
-        await untilQuiet(() => last.batches(), 4000, 240_000);
+        await untilQuiet(last, 4000, 240_000);
         last.process.kill('SIGTERM');
         assert.equal(await last.exited, 0, 'the last writer stopped cleanly');
 

@@ -5,7 +5,9 @@ import { type ServiceRunner, silentLogger } from '../../runtime/index.ts';
 import { changelogTopic } from '../../runtime/state/index.ts';
 import { CANDLES_STORE, createCandles } from '../../services/candles/index.ts';
 import {
-  candleTopics,
+  candlesPair,
+  createPairTopics,
+  type ScenarioCandles,
   countByInterval,
   diffCandles,
   readCandleOutput,
@@ -13,7 +15,7 @@ import {
 } from './candles.ts';
 import { loadCapturedTrades } from './data.ts';
 import { startInstance, stopAll } from './service.ts';
-import { createTopics, latestByKey, produceAll, startFeed, uniqueName, waitCaughtUp } from './topics.ts';
+import { latestByKey, produceAll, startFeed, waitCaughtUp } from './topics.ts';
 import { type Progress, type ScenarioVerdict, silentProgress } from './types.ts';
 
 export interface BootstrapOptions {
@@ -50,22 +52,10 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
     limit: options.trades ?? 15_863,
     ...(options.capturesDir ? { dir: options.capturesDir } : {}),
   });
-  const established = { name: uniqueName('sfscn-bs-old'), topics: candleTopics('sfscn-bs-old') };
-  const newcomer = {
-    name: uniqueName('sfscn-bs-new'),
-    topics: candleTopics('sfscn-bs-new', established.topics.trades),
-  };
+  const [established, newcomer] = candlesPair('sfscn-bs-old', 'sfscn-bs-new');
+  const deleteTopics = await createPairTopics(bus, [established, newcomer]);
   const changelogs = [established, newcomer].map((s) => changelogTopic(s.name, CANDLES_STORE));
-  const deleteTopics = await createTopics(
-    bus,
-    [
-      established.topics.trades,
-      ...Object.values(established.topics.candles),
-      ...Object.values(newcomer.topics.candles),
-    ],
-    changelogs,
-  );
-  const definition = (s: typeof established) =>
+  const definition = (s: ScenarioCandles) =>
     createCandles({ name: s.name, intervals: SCENARIO_INTERVALS, topics: s.topics, log: silentLogger });
   const runners: ServiceRunner[] = [];
   const input = [established.topics.trades.topic];

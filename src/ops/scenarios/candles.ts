@@ -3,7 +3,9 @@
 import { type Bus, type BusRecord } from '../../bus/types.ts';
 import { candles, type JsonProduct, trades } from '../../contracts/index.ts';
 import { type Candle, type CandleInterval } from '../../contracts/schema/candles.ts';
-import { readTopic, renamed, uniqueName } from './topics.ts';
+import { changelogTopic } from '../../runtime/state/index.ts';
+import { CANDLES_STORE } from '../../services/candles/index.ts';
+import { createTopics, readTopic, renamed, uniqueName } from './topics.ts';
 
 /** The intervals the scenarios build: short enough that the captured minutes close many of them. */
 export const SCENARIO_INTERVALS = ['1s', '1m'] as const satisfies readonly CandleInterval[];
@@ -18,6 +20,33 @@ export function candleTopics(prefix: string, tradesTopic?: typeof trades): Candl
   const out = {} as CandleTopics['candles'];
   for (const i of SCENARIO_INTERVALS) out[i] = renamed(candles[i], uniqueName(`${prefix}-candles-${i}`));
   return { trades: tradesTopic ?? renamed(trades, uniqueName(`${prefix}-trades`)), candles: out };
+}
+
+/** A candles service of a scenario: its name (consumer group and changelog prefix) and its topics. */
+export interface ScenarioCandles {
+  readonly name: string;
+  readonly topics: CandleTopics;
+}
+
+/**
+ * Two candles services reading the same trades topic (the first's), each writing candles of its
+ * own: what a scenario does to one is judged against the other. The prefixes name them.
+ */
+export function candlesPair(first: string, second: string): [ScenarioCandles, ScenarioCandles] {
+  const a = { name: uniqueName(first), topics: candleTopics(first) };
+  return [a, { name: uniqueName(second), topics: candleTopics(second, a.topics.trades) }];
+}
+
+/** Creates the pair's trades and candles topics; what it returns deletes them and both changelogs. */
+export function createPairTopics(
+  bus: Bus,
+  [a, b]: readonly [ScenarioCandles, ScenarioCandles],
+): Promise<() => Promise<void>> {
+  return createTopics(
+    bus,
+    [a.topics.trades, ...Object.values(a.topics.candles), ...Object.values(b.topics.candles)],
+    [a, b].map((s) => changelogTopic(s.name, CANDLES_STORE)),
+  );
 }
 
 /** `exchange:symbol|interval|openTime`: what identifies one candle. */

@@ -2,11 +2,12 @@
 
 import { type Bus } from '../../bus/types.ts';
 import { type Candle } from '../../contracts/schema/candles.ts';
-import { changelogTopic } from '../../runtime/state/index.ts';
-import { CANDLES_STORE, createCandles } from '../../services/candles/index.ts';
+import { createCandles } from '../../services/candles/index.ts';
 import { type ServiceRunner, silentLogger } from '../../runtime/index.ts';
 import {
-  candleTopics,
+  candlesPair,
+  createPairTopics,
+  type ScenarioCandles,
   countByInterval,
   diffCandles,
   readCandleOutput,
@@ -14,7 +15,7 @@ import {
 } from './candles.ts';
 import { loadCapturedTrades } from './data.ts';
 import { startInstance, stopAll } from './service.ts';
-import { createTopics, groupLag, startFeed, uniqueName, waitCaughtUp } from './topics.ts';
+import { groupLag, startFeed, waitCaughtUp } from './topics.ts';
 import { type Progress, type ScenarioVerdict, silentProgress } from './types.ts';
 
 export interface FailureDelayOptions {
@@ -65,21 +66,9 @@ export async function runFailureDelay(options: FailureDelayOptions): Promise<Fai
   progress(
     `${values.length} real Binance trades (BTCUSDT, ETHUSDT; they arrived at ${captured.liveRate.toFixed(1)}/s), fed at ${rate}/s on ${bus.uri}`,
   );
-  const reference = { name: uniqueName('sfscn-fd-ref'), topics: candleTopics('sfscn-fd-ref') };
-  const live = {
-    name: uniqueName('sfscn-fd-live'),
-    topics: candleTopics('sfscn-fd-live', reference.topics.trades),
-  };
-  const deleteTopics = await createTopics(
-    bus,
-    [
-      reference.topics.trades,
-      ...Object.values(reference.topics.candles),
-      ...Object.values(live.topics.candles),
-    ],
-    [changelogTopic(reference.name, CANDLES_STORE), changelogTopic(live.name, CANDLES_STORE)],
-  );
-  const definition = (s: typeof live) =>
+  const [reference, live] = candlesPair('sfscn-fd-ref', 'sfscn-fd-live');
+  const deleteTopics = await createPairTopics(bus, [reference, live]);
+  const definition = (s: ScenarioCandles) =>
     createCandles({ name: s.name, intervals: SCENARIO_INTERVALS, topics: s.topics, log: silentLogger });
   const runners: ServiceRunner[] = [];
   const input = [reference.topics.trades.topic];

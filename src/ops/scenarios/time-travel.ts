@@ -10,7 +10,9 @@ import { readCandles } from '../../services/writer/read.ts';
 import { createBrokenCandles } from './broken-candles.ts';
 import {
   candleKey,
-  candleTopics,
+  candlesPair,
+  createPairTopics,
+  type ScenarioCandles,
   countByInterval,
   diffCandles,
   readCandleOutput,
@@ -19,7 +21,7 @@ import {
 import { loadCapturedTrades } from './data.ts';
 import { rewindChangelog } from './rewind.ts';
 import { startInstance, stopAll } from './service.ts';
-import { createTopics, produceAll, uniqueName, waitCaughtUp, withAdmin } from './topics.ts';
+import { produceAll, uniqueName, waitCaughtUp, withAdmin } from './topics.ts';
 import { type Progress, type ScenarioVerdict, silentProgress } from './types.ts';
 
 export interface TimeTravelOptions {
@@ -64,23 +66,11 @@ export async function runTimeTravel(options: TimeTravelOptions): Promise<TimeTra
   });
   const schema = options.schema ?? uniqueName('sfscn_tt').replace(/[^a-z0-9_]/g, '_');
   const db = await openDatabase(options.database, { schema });
-  const reference = { name: uniqueName('sfscn-tt-ref'), topics: candleTopics('sfscn-tt-ref') };
-  const production = {
-    name: uniqueName('sfscn-tt-candles'),
-    topics: candleTopics('sfscn-tt-prod', reference.topics.trades),
-  };
+  const [reference, production] = candlesPair('sfscn-tt-ref', 'sfscn-tt-candles');
   const writerName = uniqueName('sfscn-tt-writer');
   const changelog = changelogTopic(production.name, CANDLES_STORE);
-  const deleteTopics = await createTopics(
-    bus,
-    [
-      reference.topics.trades,
-      ...Object.values(reference.topics.candles),
-      ...Object.values(production.topics.candles),
-    ],
-    [changelogTopic(reference.name, CANDLES_STORE), changelog],
-  );
-  const candleOptions = (s: typeof reference) => ({
+  const deleteTopics = await createPairTopics(bus, [reference, production]);
+  const candleOptions = (s: ScenarioCandles) => ({
     name: s.name,
     intervals: SCENARIO_INTERVALS,
     topics: s.topics,
