@@ -171,6 +171,18 @@ export async function orchestratorStack(
 }
 
 /** Waits until an orchestrator instance leads and its engine answers writes. */
+/** The backfill-persist-features workflow over every 1s kline the stack's simulator serves. */
+export function wholeCaptureRequest(stack: Stack): Record<string, unknown> {
+  return {
+    type: 'backfill-persist-features',
+    exchange: 'binance',
+    symbol: 'BTCUSDT',
+    interval: '1s',
+    from: stack.klines[0]![0],
+    to: stack.klines.at(-1)![0],
+  };
+}
+
 export async function leads(orchestrator: OrchestratorHandle, timeoutMs = 60_000): Promise<void> {
   const ok = await eventually(async () => {
     if (orchestrator.role !== 'leader' || !orchestrator.url) return false;

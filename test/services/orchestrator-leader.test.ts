@@ -12,7 +12,14 @@ import { type Workflow } from '../../src/contracts/schema/workflows.ts';
 import { defer, embeddedBackend, eventually, kafkaBackend, kafkaBootstrap } from '../helpers/backends.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 import { follow, json } from '../runtime/helpers.ts';
-import { getWorkflow, orchestratorStack, post, type Stack, waitFor } from './orchestrator-fixture.ts';
+import {
+  getWorkflow,
+  orchestratorStack,
+  post,
+  type Stack,
+  waitFor,
+  wholeCaptureRequest,
+} from './orchestrator-fixture.ts';
 
 const pgSkip = await postgresSkipReason();
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -159,14 +166,7 @@ async function scenario(
   const [first, second] = pair!;
   assert.ok(await acting(first.url), 'the leader acts');
 
-  const request = {
-    type: 'backfill-persist-features',
-    exchange: 'binance',
-    symbol: 'BTCUSDT',
-    interval: '1s',
-    from: stack.klines[0]![0],
-    to: stack.klines.at(-1)![0],
-  };
+  const request = wholeCaptureRequest(stack);
   const refused = await post(`${second.url}/api/workflows`, request);
   assert.equal(refused.status, 503, JSON.stringify(refused.json));
   assert.equal(refused.json['leader'], first.url);

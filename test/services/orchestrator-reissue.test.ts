@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Backend, embeddedBackend, kafkaBackend } from '../helpers/backends.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
-import { getWorkflow, orchestratorStack, post, waitFor } from './orchestrator-fixture.ts';
+import {
+  getWorkflow,
+  orchestratorStack,
+  post,
+  waitFor,
+  wholeCaptureRequest,
+} from './orchestrator-fixture.ts';
 
 const pgSkip = await postgresSkipReason();
 
@@ -25,14 +31,7 @@ for (const [backend, store, skip] of stacks)
         await stack.startParser();
         // Ten minutes: only the re-issue can finish the workflow within this test's time.
         const orchestrator = await stack.startOrchestrator({ deadlineMs: 600_000 });
-        const created = await post(`${orchestrator.url}/api/workflows`, {
-          type: 'backfill-persist-features',
-          exchange: 'binance',
-          symbol: 'BTCUSDT',
-          interval: '1s',
-          from: stack.klines[0]![0],
-          to: stack.klines.at(-1)![0],
-        });
+        const created = await post(`${orchestrator.url}/api/workflows`, wholeCaptureRequest(stack));
         assert.equal(created.status, 201, JSON.stringify(created.json));
         const id = created.json['id'] as string;
 

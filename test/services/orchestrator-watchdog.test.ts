@@ -7,7 +7,7 @@ import { workflows } from '../../src/contracts/index.ts';
 import { kafkaBackend, tempGroup } from '../helpers/backends.ts';
 import { postgresSkipReason } from '../helpers/postgres.ts';
 import { renamed, tempProductTopics } from '../runtime/helpers.ts';
-import { orchestratorStack, post, waitFor } from './orchestrator-fixture.ts';
+import { orchestratorStack, post, waitFor, wholeCaptureRequest } from './orchestrator-fixture.ts';
 
 const pgSkip = await postgresSkipReason();
 
@@ -29,16 +29,7 @@ describe('orchestrator watchdog on kafka and PostgreSQL', { skip: kafkaBackend.s
         retryLimit: 0,
         topics: { workflows: strictTopic },
       });
-      const from = stack.klines[0]![0];
-      const to = stack.klines[stack.klines.length - 1]![0];
-      const request = {
-        type: 'backfill-persist-features',
-        exchange: 'binance',
-        symbol: 'BTCUSDT',
-        interval: '1s',
-        from,
-        to,
-      };
+      const request = wholeCaptureRequest(stack);
       const a = await post(`${retrying.url}/api/workflows`, request);
       const b = await post(`${strict.url}/api/workflows`, request);
       assert.equal(a.status, 201, JSON.stringify(a.json));
